@@ -1,0 +1,41 @@
+# The two commands of the quick start: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+# Installs are cheap to repeat but slow: stamp files re-run them only when pyproject.toml changes.
+BASE_STAMP := $(VENV)/.stamp-base
+DEV_STAMP  := $(VENV)/.stamp-dev
+
+.PHONY: demo test lint bench clean install dev
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(BASE_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP) install -q -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml $(BASE_STAMP)
+	$(PIP) install -q -e '.[dev,api]'
+	touch $@
+
+install: $(BASE_STAMP)
+dev: $(DEV_STAMP)
+
+demo: $(BASE_STAMP)
+	$(BIN)/profilecheck demo --out build/demo
+
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check profilecheck spiders tests benchmarks
+	$(BIN)/mypy
+
+bench: $(DEV_STAMP)
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf build .pytest_cache profilecheck-data

@@ -1,0 +1,3 @@
+from profilecheck.cli import main
+
+main()

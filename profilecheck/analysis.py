@@ -1,0 +1,140 @@
+"""Per-profile analysis: what a profile yields on its own, before any comparison.
+
+:func:`analyse` is a pure function of the profile and the media it points at, so the engine
+can run it serially, in a process pool or on a cluster and get the same answer. It returns
+the profile's *features* (read by signals) and its *artifacts* (``(kind, value)`` pairs that
+the matching stage joins across profiles). One broken photo is recorded as an error on the
+profile; the rest of the profile is still analysed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import imagehash
+from PIL import ImageOps
+
+from profilecheck.errors import MediaError
+from profilecheck.media import load_image
+from profilecheck.model import Profile
+from profilecheck.normalize import (
+    FREE_MAIL_DOMAINS,
+    is_hosting_domain,
+    normalize_email,
+    normalize_link,
+    normalize_phone,
+    normalize_wallet,
+    registered_domain,
+)
+from profilecheck.store.media import MediaStore
+
+__all__ = ["ANALYSIS_VERSION", "analyse", "analyse_json"]
+
+ANALYSIS_VERSION = "analyse@1"
+
+#: Artifact kinds that link profiles when two profiles hold the same value.
+EXACT_KINDS = ("photo_sha256", "email", "phone", "wallet", "email_domain", "link_domain", "link")
+
+
+def _photo_features(
+    profile: Profile, media: MediaStore
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]], list[list[Any]]]:
+    photos: list[dict[str, Any]] = []
+    errors: list[tuple[str, str]] = []
+    media_rows: list[list[Any]] = []
+    for i, photo in enumerate(profile.all_photos()):
+        item = f"photo[{i}]"
+        where = photo.url or photo.path or item
+        if photo.sha256 is None:
+            errors.append((item, f"{where}: not fetched"))
+            photos.append({"role": photo.role, "status": "missing", "source": where})
+            continue
+        try:
+            data = media.get(photo.sha256)
+            img, info = load_image(data, draft_size=(256, 256), name=where)
+        except MediaError as exc:
+            errors.append((item, f"{exc.reason}: {exc}"))
+            photos.append({"role": photo.role, "status": "broken", "reason": exc.reason, "sha256": photo.sha256})
+            continue
+        except Exception as exc:  # a missing media file is recorded, never fatal  # noqa: BLE001
+            errors.append((item, f"unreadable: {exc}"))
+            photos.append({"role": photo.role, "status": "broken", "reason": "unreadable", "sha256": photo.sha256})
+            continue
+        small = img.copy()
+        small.thumbnail((256, 256))
+        photos.append(
+            {
+                "role": photo.role,
+                "status": "ok",
+                "sha256": photo.sha256,
+                "phash": str(imagehash.phash(small)),
+                "phash_mirror": str(imagehash.phash(ImageOps.mirror(small))),
+                "format": info.format,
+                "width": info.width,
+                "height": info.height,
+            }
+        )
+        media_rows.append([photo.sha256, info.format, info.width, info.height, len(data)])
+    return photos, errors, media_rows
+
+
+def analyse(profile: Profile, content_hash: str, media_root: str | Path) -> dict[str, Any]:
+    """Analyse one profile; the result is what :meth:`Store.save_analyses` takes."""
+    media = MediaStore(Path(media_root))
+    photos, errors, media_rows = _photo_features(profile, media)
+    artifacts: set[tuple[str, str]] = set()
+    for ph in photos:
+        if ph.get("status") == "ok":
+            artifacts.add(("photo_sha256", ph["sha256"]))
+            artifacts.add(("photo_phash", ph["phash"]))
+
+    emails = sorted({e for e in (normalize_email(x) for x in profile.contacts.emails) if e})
+    phones = sorted({p for p in (normalize_phone(x, profile.country) for x in profile.contacts.phones) if p})
+    wallets = sorted({w for w in (normalize_wallet(x.chain, x.address) for x in profile.contacts.wallets) if w})
+    for raw in profile.contacts.emails:
+        if normalize_email(raw) is None:
+            errors.append(("email", f"not an e-mail address: {raw!r}"))
+    for raw in profile.contacts.phones:
+        if normalize_phone(raw, profile.country) is None:
+            errors.append(("phone", f"not a possible phone number: {raw!r}"))
+    email_domains = sorted({e.split("@", 1)[1] for e in emails} - FREE_MAIL_DOMAINS)
+    links = [*profile.links, *(it.url for it in profile.portfolio if it.url)]
+    norm_links = sorted({n for n in (normalize_link(u) for u in links) if n})
+    link_domains = sorted(
+        {d for d in (registered_domain(u) for u in links) if d and not is_hosting_domain(d)} - FREE_MAIL_DOMAINS
+    )
+    artifacts.update(("email", e) for e in emails)
+    artifacts.update(("phone", p) for p in phones)
+    artifacts.update(("wallet", w) for w in wallets)
+    artifacts.update(("email_domain", d) for d in email_domains)
+    artifacts.update(("link_domain", d) for d in link_domains)
+    artifacts.update(("link", n) for n in norm_links)
+
+    features = {
+        "photos": photos,
+        "contacts": {
+            "emails": emails,
+            "phones": phones,
+            "wallets": wallets,
+            "email_domains": email_domains,
+        },
+        "links": norm_links,
+        "link_domains": link_domains,
+    }
+    return {
+        "profile_id": profile.id,
+        "input_hash": content_hash,
+        "version": ANALYSIS_VERSION,
+        "features": features,
+        "artifacts": sorted(artifacts),
+        "errors": sorted(set(errors)),
+        "media": media_rows,
+    }
+
+
+def analyse_json(args: tuple[str, str, str]) -> dict[str, Any]:
+    """Process-pool entry point: ``(profile_json, content_hash, media_root)``."""
+    profile_json, content_hash, media_root = args
+    profile = Profile.model_validate_json(profile_json)
+    return analyse(profile, content_hash, media_root)

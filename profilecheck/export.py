@@ -1,0 +1,125 @@
+"""Exports: one line per profile with score, verdict, reasons and their refs.
+
+Files are written atomically (a temporary file renamed into place), so a reader never sees
+half an export. CSV cells that a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-``, ``@``, tab or carriage return) are neutralised with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from profilecheck.errors import InputError
+from profilecheck.model import Status, Verdict
+from profilecheck.store import Store
+
+__all__ = ["FORMATS", "export", "neutralise_cell", "pseudonymise"]
+
+FORMATS = ("jsonl", "csv")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: str) -> str:
+    """Make a CSV cell inert in spreadsheets.
+
+    >>> neutralise_cell("=HYPERLINK(\\"http://x\\")")
+    '\\'=HYPERLINK("http://x")'
+    >>> neutralise_cell("plain")
+    'plain'
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def pseudonymise(pid: str, key: bytes) -> str:
+    """A keyed hash of a profile id (HMAC-SHA256, 24 hex digits): stable, not reversible without the key."""
+    return "p:" + hmac.new(key, pid.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def _rows(store: Store, key: bytes | None) -> Iterator[dict[str, Any]]:
+    def ident(x: str) -> str:
+        return pseudonymise(x, key) if key and ":" in x and not x.startswith(("wallet:", "phone:", "email")) else x
+
+    for v in store.iter_verdicts(order="score"):
+        yield _row(v, ident, key is not None)
+
+
+def _row(v: Verdict, ident: Any, pseudo: bool) -> dict[str, Any]:
+    reasons = []
+    for e in v.reasons:
+        refs = [ident(r.split("#", 1)[0]) + ("#" + r.split("#", 1)[1] if "#" in r else "") for r in e.refs]
+        if pseudo:
+            refs = [r for r in refs if r.startswith("p:")]
+        reasons.append(
+            {
+                "code": e.code,
+                "signal": e.signal,
+                "strength": round(e.strength, 3),
+                "detail": "" if pseudo else e.detail,
+                "refs": refs,
+            }
+        )
+    unknown = [e.code for e in v.evidence if e.status is Status.UNKNOWN]
+    return {
+        "profile_id": ident(v.profile_id),
+        "score": v.score,
+        "p_fake": round(v.p_fake, 4),
+        "verdict": str(v.label),
+        "reasons": reasons,
+        "could_not_check": unknown,
+    }
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export(store: Store, out: Path | str, fmt: str | None = None, *, pseudonym_key: bytes | None = None) -> int:
+    """Write every verdict to ``out`` as JSONL or CSV; return the number of rows.
+
+    With ``pseudonym_key``, profile ids become keyed hashes and free-text details (which may
+    quote contacts) are left out; keep the key apart from the export.
+    """
+    out = Path(out)
+    fmt = (fmt or out.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise InputError(f"{out}: unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", path=str(out))
+    rows = list(_rows(store, pseudonym_key))
+    if fmt == "jsonl":
+        text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
+    else:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["profile_id", "score", "p_fake", "verdict", "reasons", "refs", "could_not_check"])
+        for r in rows:
+            cells = [
+                r["profile_id"],
+                str(r["score"]),
+                str(r["p_fake"]),
+                r["verdict"],
+                ";".join(x["code"] for x in r["reasons"]),
+                ";".join(ref for x in r["reasons"] for ref in x["refs"]),
+                ";".join(r["could_not_check"]),
+            ]
+            w.writerow([neutralise_cell(c) for c in cells])
+        text = buf.getvalue()
+    _atomic_write(out, text)
+    return len(rows)

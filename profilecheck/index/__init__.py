@@ -1,0 +1,1 @@
+"""Cross-profile lookups over hashes and sketches (no store access here)."""

@@ -1,0 +1,431 @@
+"""The store: SQLite (WAL) with named migrations, and media on disk by content hash.
+
+Nothing else in the package opens the database. Every stage writes its results keyed by
+profile id and by the hash of what it read, so runs are incremental (only new or changed
+profiles), idempotent (a re-run changes nothing) and resumable (each batch commits in one
+transaction, so a crash loses at most the batch in flight and never leaves half a row).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from profilecheck.errors import StorageError
+from profilecheck.model import Evidence, Label, Profile, Verdict
+from profilecheck.store.media import MediaStore
+
+__all__ = ["DB_NAME", "MIGRATIONS", "AnalysisRow", "MediaStore", "Store"]
+
+DB_NAME = "profilecheck.sqlite"
+
+# Named migrations, applied in order, each recorded in the ``migrations`` table. Never edit
+# one that has shipped: add a new one.
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    (
+        "0001_initial",
+        """
+        CREATE TABLE profiles (
+            id TEXT PRIMARY KEY,
+            platform TEXT NOT NULL,
+            handle TEXT NOT NULL,
+            name TEXT,
+            data TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            source TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE import_errors (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            line INTEGER,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            UNIQUE (source, line, reason)
+        );
+        CREATE TABLE media (
+            sha256 TEXT PRIMARY KEY,
+            format TEXT,
+            width INTEGER,
+            height INTEGER,
+            bytes INTEGER NOT NULL,
+            first_seen TEXT NOT NULL
+        );
+        CREATE TABLE analysis (
+            profile_id TEXT PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+            input_hash TEXT NOT NULL,
+            version TEXT NOT NULL,
+            features TEXT NOT NULL,
+            analysed_at TEXT NOT NULL
+        );
+        CREATE TABLE artifacts (
+            profile_id TEXT NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (profile_id, kind, value)
+        ) WITHOUT ROWID;
+        CREATE INDEX artifacts_kind_value ON artifacts(kind, value);
+        CREATE TABLE profile_errors (
+            profile_id TEXT NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            stage TEXT NOT NULL,
+            item TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (profile_id, stage, item)
+        );
+        CREATE TABLE verdicts (
+            profile_id TEXT PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+            input_hash TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            p_fake REAL NOT NULL,
+            label TEXT NOT NULL,
+            evidence TEXT NOT NULL,
+            scored_at TEXT NOT NULL
+        );
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            stats TEXT
+        );
+        """,
+    ),
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisRow:
+    profile_id: str
+    input_hash: str
+    version: str
+    features: dict[str, Any]
+
+
+class Store:
+    """The project's database and media directory.
+
+    Args:
+        workspace: a directory holding ``profilecheck.sqlite`` and ``media/``; created if absent.
+            ``None`` gives an in-memory database (media in a temporary directory), for tests.
+    """
+
+    def __init__(self, workspace: Path | str | None) -> None:
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if workspace is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="profilecheck-mem-")
+            self.workspace = Path(self._tmp.name)
+            db_path = ":memory:"
+        else:
+            self.workspace = Path(workspace)
+            try:
+                self.workspace.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"cannot create workspace {self.workspace}: {exc}", path=str(self.workspace)
+                ) from exc
+            db_path = str(self.workspace / DB_NAME)
+        try:
+            self.conn = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open database {db_path}: {exc}", path=db_path) from exc
+        self.conn.row_factory = sqlite3.Row
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.media = MediaStore(self.workspace / "media")
+        self.migrate()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def close(self) -> None:
+        self.conn.close()
+        tmp = getattr(self, "_tmp", None)
+        if tmp is not None:
+            tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def migrate(self) -> list[str]:
+        """Apply the migrations not yet recorded; return their names. Safe to re-run."""
+        self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {r[0] for r in self.conn.execute("SELECT name FROM migrations")}
+        applied = []
+        for name, sql in MIGRATIONS:
+            if name in done:
+                continue
+            with self.transaction() as c:
+                for stmt in filter(None, (s.strip() for s in sql.split(";"))):
+                    c.execute(stmt)
+                c.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
+            applied.append(name)
+        return applied
+
+    def integrity_check(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # -- profiles ---------------------------------------------------------------------------
+    def upsert_profiles(self, profiles: Iterable[Profile], source: str) -> dict[str, int]:
+        """Insert new profiles and update changed ones in one transaction.
+
+        Returns counts of ``new``, ``changed`` and ``unchanged`` profiles.
+        """
+        counts = {"new": 0, "changed": 0, "unchanged": 0}
+        now = _now()
+        with self.transaction() as c:
+            for p in profiles:
+                h = p.content_hash()
+                row = c.execute("SELECT content_hash FROM profiles WHERE id=?", (p.id,)).fetchone()
+                if row is not None and row[0] == h:
+                    counts["unchanged"] += 1
+                    continue
+                data = p.model_dump_json(exclude_none=True)
+                if row is None:
+                    c.execute(
+                        "INSERT INTO profiles VALUES (?,?,?,?,?,?,?,?,?)",
+                        (p.id, p.platform.lower(), p.handle, p.name, data, h, source, now, now),
+                    )
+                    counts["new"] += 1
+                else:
+                    c.execute(
+                        "UPDATE profiles SET name=?, data=?, content_hash=?, source=?, updated_at=? WHERE id=?",
+                        (p.name, data, h, source, now, p.id),
+                    )
+                    counts["changed"] += 1
+        return counts
+
+    def get_profile(self, pid: str) -> Profile:
+        row = self.conn.execute("SELECT data FROM profiles WHERE id=?", (pid,)).fetchone()
+        if row is None:
+            raise StorageError(f"no profile with id {pid!r}", profile_id=pid)
+        return Profile.model_validate_json(row[0])
+
+    def find_profile_ids(self, query: str) -> list[str]:
+        """Ids equal to ``query`` (case-insensitive), else ids ending in ``:query``."""
+        q = query.strip().lower()
+        rows = self.conn.execute("SELECT id FROM profiles WHERE id=?", (q,)).fetchall()
+        if not rows:
+            rows = self.conn.execute("SELECT id FROM profiles WHERE lower(handle)=?", (q,)).fetchall()
+        return [r[0] for r in rows]
+
+    def profile_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM profiles ORDER BY id")]
+
+    def count_profiles(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM profiles").fetchone()[0])
+
+    def iter_profiles(self, ids: Sequence[str] | None = None, batch: int = 500) -> Iterator[tuple[str, str, str]]:
+        """Yield ``(id, content_hash, profile_json)``, in id order, streaming."""
+        if ids is None:
+            cur = self.conn.execute("SELECT id, content_hash, data FROM profiles ORDER BY id")
+            while rows := cur.fetchmany(batch):
+                yield from ((r[0], r[1], r[2]) for r in rows)
+            return
+        for i in range(0, len(ids), batch):
+            chunk = list(ids[i : i + batch])
+            marks = ",".join("?" * len(chunk))
+            rows = self.conn.execute(
+                f"SELECT id, content_hash, data FROM profiles WHERE id IN ({marks}) ORDER BY id", chunk
+            ).fetchall()
+            yield from ((r[0], r[1], r[2]) for r in rows)
+
+    def names(self) -> dict[str, str | None]:
+        return {r[0]: r[1] for r in self.conn.execute("SELECT id, name FROM profiles")}
+
+    # -- import errors ----------------------------------------------------------------------
+    def record_import_error(self, source: str, line: int | None, reason: str) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO import_errors (source, line, reason, at) VALUES (?,?,?,?)",
+            (source, line, reason, _now()),
+        )
+
+    def import_errors(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute("SELECT source, line, reason, at FROM import_errors ORDER BY id")]
+
+    # -- media ------------------------------------------------------------------------------
+    def record_media(self, sha256: str, fmt: str | None, width: int | None, height: int | None, size: int) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO media VALUES (?,?,?,?,?,?)", (sha256, fmt, width, height, size, _now())
+        )
+
+    # -- analysis ---------------------------------------------------------------------------
+    def analysis_state(self) -> dict[str, tuple[str, str]]:
+        """``profile_id -> (input_hash, version)`` of the stored analyses."""
+        return {r[0]: (r[1], r[2]) for r in self.conn.execute("SELECT profile_id, input_hash, version FROM analysis")}
+
+    def pending_analysis(self, version: str) -> list[str]:
+        """Ids of profiles that are new, changed, or analysed by another version."""
+        rows = self.conn.execute(
+            """SELECT p.id FROM profiles p LEFT JOIN analysis a ON a.profile_id = p.id
+               WHERE a.profile_id IS NULL OR a.input_hash != p.content_hash OR a.version != ?
+               ORDER BY p.id""",
+            (version,),
+        )
+        return [r[0] for r in rows]
+
+    def save_analyses(self, results: Iterable[dict[str, Any]]) -> int:
+        """Store per-profile analysis results (one transaction for the batch).
+
+        Each result is a dict with ``profile_id``, ``input_hash``, ``version``, ``features``,
+        ``artifacts`` (list of ``[kind, value]``), ``errors`` (list of ``[item, reason]``) and
+        ``media`` (list of ``[sha256, format, width, height, bytes]``).
+        """
+        n = 0
+        now = _now()
+        with self.transaction() as c:
+            for r in results:
+                pid = r["profile_id"]
+                c.execute("DELETE FROM artifacts WHERE profile_id=?", (pid,))
+                c.execute("DELETE FROM profile_errors WHERE profile_id=? AND stage='analyse'", (pid,))
+                c.execute(
+                    "INSERT OR REPLACE INTO analysis VALUES (?,?,?,?,?)",
+                    (pid, r["input_hash"], r["version"], json.dumps(r["features"], sort_keys=True), now),
+                )
+                c.executemany(
+                    "INSERT OR IGNORE INTO artifacts VALUES (?,?,?)", [(pid, k, v) for k, v in r["artifacts"]]
+                )
+                c.executemany(
+                    "INSERT OR REPLACE INTO profile_errors VALUES (?,?,?,?,?)",
+                    [(pid, "analyse", item, reason, now) for item, reason in r["errors"]],
+                )
+                c.executemany("INSERT OR IGNORE INTO media VALUES (?,?,?,?,?,?)", [(*m, now) for m in r["media"]])
+                n += 1
+        return n
+
+    def get_analysis(self, pid: str) -> AnalysisRow | None:
+        r = self.conn.execute("SELECT * FROM analysis WHERE profile_id=?", (pid,)).fetchone()
+        if r is None:
+            return None
+        return AnalysisRow(r["profile_id"], r["input_hash"], r["version"], json.loads(r["features"]))
+
+    def iter_features(
+        self, ids: Sequence[str] | None = None, batch: int = 500
+    ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+        """Yield ``(profile_id, input_hash, features)`` for analysed profiles."""
+        if ids is None:
+            cur = self.conn.execute("SELECT profile_id, input_hash, features FROM analysis ORDER BY profile_id")
+            while rows := cur.fetchmany(batch):
+                for r in rows:
+                    yield r[0], r[1], json.loads(r[2])
+            return
+        for i in range(0, len(ids), batch):
+            chunk = list(ids[i : i + batch])
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(
+                f"SELECT profile_id, input_hash, features FROM analysis WHERE profile_id IN ({marks})", chunk
+            ):
+                yield r[0], r[1], json.loads(r[2])
+
+    def shared_artifacts(self, kinds: Sequence[str]) -> Iterator[tuple[str, str, list[str]]]:
+        """``(kind, value, profile_ids)`` for every artifact value held by two or more profiles."""
+        marks = ",".join("?" * len(kinds))
+        cur = self.conn.execute(
+            f"""SELECT kind, value, group_concat(profile_id, char(31)) FROM artifacts
+                WHERE kind IN ({marks}) GROUP BY kind, value HAVING count(*) > 1""",
+            list(kinds),
+        )
+        for kind, value, ids in cur:
+            yield kind, value, sorted(ids.split("\x1f"))
+
+    def artifacts_of_kind(self, kind: str) -> Iterator[tuple[str, str]]:
+        """``(profile_id, value)`` for one artifact kind, streaming."""
+        cur = self.conn.execute("SELECT profile_id, value FROM artifacts WHERE kind=? ORDER BY profile_id", (kind,))
+        while rows := cur.fetchmany(5000):
+            yield from ((r[0], r[1]) for r in rows)
+
+    def profile_errors(self, pid: str) -> list[dict[str, Any]]:
+        return [
+            dict(r)
+            for r in self.conn.execute(
+                "SELECT stage, item, reason, at FROM profile_errors WHERE profile_id=? ORDER BY stage, item", (pid,)
+            )
+        ]
+
+    def record_profile_error(self, pid: str, stage: str, item: str, reason: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO profile_errors VALUES (?,?,?,?,?)", (pid, stage, item, reason, _now())
+        )
+
+    # -- verdicts ---------------------------------------------------------------------------
+    def verdict_hashes(self) -> dict[str, str]:
+        return {r[0]: r[1] for r in self.conn.execute("SELECT profile_id, input_hash FROM verdicts")}
+
+    def save_verdicts(self, rows: Iterable[tuple[Verdict, str]]) -> int:
+        now = _now()
+        n = 0
+        with self.transaction() as c:
+            for v, input_hash in rows:
+                c.execute(
+                    "INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?,?,?,?)",
+                    (
+                        v.profile_id,
+                        input_hash,
+                        v.score,
+                        v.p_fake,
+                        str(v.label),
+                        json.dumps([e.to_dict() for e in v.evidence]),
+                        now,
+                    ),
+                )
+                n += 1
+        return n
+
+    def get_verdict(self, pid: str) -> Verdict | None:
+        r = self.conn.execute("SELECT * FROM verdicts WHERE profile_id=?", (pid,)).fetchone()
+        return None if r is None else _verdict(r)
+
+    def iter_verdicts(self, order: str = "score") -> Iterator[Verdict]:
+        orders = {"score": "score ASC, profile_id", "id": "profile_id"}
+        if order not in orders:
+            raise ValueError(f"unknown order {order!r}; use one of {sorted(orders)}")
+        cur = self.conn.execute(f"SELECT * FROM verdicts ORDER BY {orders[order]}")
+        while rows := cur.fetchmany(1000):
+            yield from (_verdict(r) for r in rows)
+
+    def count_verdicts(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM verdicts").fetchone()[0])
+
+    # -- runs -------------------------------------------------------------------------------
+    def start_run(self, kind: str) -> int:
+        cur = self.conn.execute("INSERT INTO runs (kind, started_at) VALUES (?, ?)", (kind, _now()))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, stats: dict[str, Any]) -> None:
+        self.conn.execute("UPDATE runs SET finished_at=?, stats=? WHERE id=?", (_now(), json.dumps(stats), run_id))
+
+
+def _verdict(r: sqlite3.Row) -> Verdict:
+    return Verdict(
+        profile_id=r["profile_id"],
+        score=int(r["score"]),
+        p_fake=float(r["p_fake"]),
+        label=Label(r["label"]),
+        evidence=tuple(Evidence.from_dict(d) for d in json.loads(r["evidence"])),
+    )

@@ -1,0 +1,1 @@
+"""The gathering side: a Scrapy project that writes into the profilecheck store."""

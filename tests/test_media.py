@@ -1,0 +1,85 @@
+"""The safe decoder refuses what it must, with a typed reason."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from profilecheck.errors import MediaError
+from profilecheck.media import load_image
+
+
+def _png(w: int, h: int) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (w, h), (10, 20, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _jpeg(w: int, h: int, **kw: object) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (w, h), (200, 20, 30)).save(buf, "JPEG", **kw)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"", "empty"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "unsupported_format"),
+        (b"BM" + b"\0" * 100, "unsupported_format"),
+        (_jpeg(64, 64)[:200], "truncated"),
+        (b"\x89PNG\r\n\x1a\n" + b"garbage" * 10, "truncated"),
+        (b"GIF89a" + b"\xff" * 40, "corrupt"),
+    ],
+)
+def test_refusals(data: bytes, reason: str) -> None:
+    """Each bad input gets its stable reason code."""
+    with pytest.raises(MediaError) as info:
+        load_image(data, name="upload.jpg")
+    assert reason == info.value.reason
+    assert "upload.jpg" in str(info.value)
+
+
+def test_pixel_limit_is_an_error() -> None:
+    """A declared size over the pixel limit is refused before decoding."""
+    with pytest.raises(MediaError) as info:
+        load_image(_png(300, 300), max_pixels=300 * 299)
+    assert "too_many_pixels" == info.value.reason
+
+
+def test_byte_cap() -> None:
+    """Files over the byte cap are refused."""
+    with pytest.raises(MediaError) as info:
+        load_image(_png(10, 10), max_bytes=10)
+    assert "too_large" == info.value.reason
+
+
+def test_exif_orientation_applied() -> None:
+    """A photo tagged 'rotate 90' comes out rotated."""
+    img = Image.new("RGB", (40, 20))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", exif=exif)
+    out, info = load_image(buf.getvalue())
+    assert (20, 40) == out.size
+    assert (40, 20) == (info.width, info.height)
+
+
+def test_draft_mode_decodes_small() -> None:
+    """Big JPEGs decode at reduced scale when a draft size is given."""
+    out, info = load_image(_jpeg(1600, 1600), draft_size=(256, 256))
+    assert (1600, 1600) == (info.width, info.height)
+    assert out.size[0] <= 400
+
+
+def test_first_frame_of_animation() -> None:
+    """Animated GIFs give their first frame and a frame count."""
+    frames = [Image.new("RGB", (8, 8), (i * 40, 0, 0)) for i in range(5)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    out, info = load_image(buf.getvalue())
+    assert 5 == info.frames
+    assert "RGB" == out.mode

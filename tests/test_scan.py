@@ -1,0 +1,102 @@
+"""The scan on the bundled sample: incremental, idempotent, equal across engines, right on ground truth."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from profilecheck.engine import scan
+from profilecheck.importers import import_file
+from profilecheck.model import Label, Status
+from profilecheck.sample import SAMPLE_NOW
+from profilecheck.store import Store
+
+
+def test_second_scan_does_nothing(scanned_copy: Path) -> None:
+    """A scan of an unchanged store analyses and scores nothing."""
+    with Store(scanned_copy) as store:
+        stats = scan(store, now=SAMPLE_NOW)
+    assert (0, 0) == (stats.analysed, stats.scored)
+    assert stats.unchanged == stats.profiles
+    assert not stats.changed_anything
+
+
+def test_every_profile_scored_once(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:
+    """Every imported profile has exactly one verdict."""
+    with Store(scanned_workspace) as store:
+        ids = [r[0] for r in store.conn.execute("SELECT profile_id FROM verdicts")]
+    assert sorted(truth) == sorted(ids)
+
+
+def test_rings_sharing_exact_photo_or_wallet_score_below_genuine(
+    scanned_workspace: Path, truth: dict[str, dict[str, str]]
+) -> None:
+    """Ring members that share an exact photo or a wallet score below every genuine profile."""
+    with Store(scanned_workspace) as store:
+        scores = {v.profile_id: v.score for v in store.iter_verdicts()}
+    flagged = [
+        p
+        for p, r in truth.items()
+        if r["label"] == "fake" and (r["shares_exact_photo"] == "1" or r["shares_wallet"] == "1")
+    ]
+    genuine = [p for p, r in truth.items() if r["label"] == "genuine"]
+    assert len(flagged) >= 20
+    assert max(scores[p] for p in flagged) < min(scores[p] for p in genuine)
+
+
+def test_genuine_profiles_mostly_clean(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:
+    """No genuine profile of the sample is called likely fake."""
+    with Store(scanned_workspace) as store:
+        labels = {v.profile_id: v.label for v in store.iter_verdicts()}
+    assert [] == [p for p, r in truth.items() if r["label"] == "genuine" and labels[p] is Label.LIKELY_FAKE]
+
+
+def test_reasons_point_at_evidence(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:
+    """Every HIT names the other profiles or values behind it."""
+    with Store(scanned_workspace) as store:
+        verdicts = list(store.iter_verdicts())
+    hits = [e for v in verdicts for e in v.evidence if e.status is Status.HIT]
+    assert hits
+    for e in hits:
+        if e.code.startswith(("PHOTO_REUSED", "SHARED_")):
+            assert e.refs, e
+
+
+def test_broken_photo_recorded_batch_goes_on(scanned_workspace: Path) -> None:
+    """The sample's truncated upload is recorded on its profile; the profile is still scored."""
+    with Store(scanned_workspace) as store:
+        rows = store.conn.execute(
+            "SELECT profile_id, reason FROM profile_errors WHERE reason LIKE 'truncated%' OR reason LIKE 'corrupt%'"
+        ).fetchall()
+        assert 1 == len(rows)
+        v = store.get_verdict(rows[0][0])
+    assert v is not None
+    assert "NO_PHOTO" in {e.code for e in v.evidence if e.status is Status.UNKNOWN}
+
+
+def test_changed_profile_rescored_only_with_its_links(scanned_copy: Path, sample_dir: Path, tmp_path: Path) -> None:
+    """Changing one profile re-analyses it alone and re-scores only profiles whose inputs moved."""
+    lines = (sample_dir / "profiles.jsonl").read_text().splitlines()
+    import json
+
+    first = json.loads(lines[0])
+    first["bio"] = (first.get("bio") or "") + " Now also doing Rust."
+    f = sample_dir.parent / "one.jsonl"
+    f.write_text(json.dumps(first) + "\n")
+    shutil.copytree(sample_dir / "photos", sample_dir.parent / "photos", dirs_exist_ok=True)
+    with Store(scanned_copy) as store:
+        import_file(store, f)
+        stats = scan(store, now=SAMPLE_NOW)
+    assert 1 == stats.analysed
+    assert 1 == stats.scored
+
+
+def test_process_pool_equals_serial(sample_dir: Path, tmp_path: Path, scanned_workspace: Path) -> None:
+    """The process-pool engine gives the same verdicts as the serial one."""
+    with Store(tmp_path / "pool") as store:
+        import_file(store, sample_dir / "profiles.jsonl")
+        scan(store, engine="process", workers=2, now=SAMPLE_NOW)
+        pooled = {v.profile_id: v.to_dict() for v in store.iter_verdicts()}
+    with Store(scanned_workspace) as store:
+        serial = {v.profile_id: v.to_dict() for v in store.iter_verdicts()}
+    assert serial == pooled

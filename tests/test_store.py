@@ -1,0 +1,50 @@
+"""The store: migrations, upserts, media by content hash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from profilecheck.errors import StorageError
+from profilecheck.store import MIGRATIONS, Store
+
+
+def test_migrations_recorded_and_rerunnable(tmp_path: Path) -> None:
+    """Named migrations are applied once and recorded."""
+    with Store(tmp_path) as s:
+        names = [r[0] for r in s.conn.execute("SELECT name FROM migrations")]
+        assert [m[0] for m in MIGRATIONS] == names
+        assert [] == s.migrate()
+    with Store(tmp_path) as s:  # reopening applies nothing twice
+        assert len(MIGRATIONS) == s.conn.execute("SELECT count(*) FROM migrations").fetchone()[0]
+
+
+def test_wal_mode(tmp_path: Path) -> None:
+    """The database runs in WAL mode."""
+    with Store(tmp_path) as s:
+        assert "wal" == s.conn.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_upsert_counts(db: Store, make_profile) -> None:  # type: ignore[no-untyped-def]
+    """New, changed and unchanged profiles are told apart by content hash."""
+    a, b = make_profile("a", bio="x"), make_profile("b")
+    assert {"new": 2, "changed": 0, "unchanged": 0} == db.upsert_profiles([a, b], "t")
+    assert {"new": 0, "changed": 1, "unchanged": 1} == db.upsert_profiles([make_profile("a", bio="y"), b], "t")
+    assert "y" == db.get_profile("gigmarket:a").bio
+
+
+def test_missing_profile_is_storage_error(db: Store) -> None:
+    """Asking for an unknown id names it."""
+    with pytest.raises(StorageError, match="nope"):
+        db.get_profile("x:nope")
+
+
+def test_media_content_addressed(db: Store) -> None:
+    """The same bytes are stored once, under their sha256."""
+    sha = db.media.put(b"abc")
+    assert sha == db.media.put(b"abc")
+    assert b"abc" == db.media.get(sha)
+    assert db.media.path(sha).name == sha
+    with pytest.raises(ValueError, match="sha256"):
+        db.media.path("../../etc/passwd")
