@@ -279,6 +279,11 @@ def version() -> None:
     console.print(f"profilecheck {__version__}")
 
 
+from profilecheck import commands as _commands  # noqa: E402  (modules register on `app`)
+
+_commands.load()
+
+
 def main() -> None:
     """Console-script entry point: library errors become one line and exit status 1."""
     try:
