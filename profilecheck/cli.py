@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from profilecheck import __version__
@@ -92,7 +92,7 @@ def scan(
     from profilecheck.engine import scan as run_scan
 
     with _store(workspace) as store, _progress() as prog:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
@@ -249,7 +249,7 @@ def demo(
         for line, reason in rep.errors:
             console.print(f"  profiles.jsonl:{line}: {reason}", markup=False, highlight=False)
         with _progress() as prog:
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def progress(stage: str, done: int, total: int) -> None:
                 if stage not in tasks:
@@ -266,7 +266,8 @@ def demo(
         fakes = {p for p, r in truth.items() if r["label"] == "fake"}
         genuine = set(truth) - fakes
         console.print(
-            f"against the sample's ground truth: {len(flagged & fakes)}/{len(fakes)} ring members flagged for review or worse, "
+            f"against the sample's ground truth: {len(flagged & fakes)}/{len(fakes)} ring members flagged "
+            "for review or worse, "
             f"{len(flagged & genuine)}/{len(genuine)} genuine profiles flagged"
         )
         path = build_report(store, out / "report.html")

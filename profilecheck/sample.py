@@ -285,7 +285,7 @@ def _genuine_bio(rng: random.Random, role: str, city: str, years: int) -> str:
         years=years,
     )
     parts = (
-        [rng.choice(GENUINE_OPENERS)] + rng.sample(GENUINE_MIDDLES, rng.randrange(2, 5)) + [rng.choice(GENUINE_CLOSERS)]
+        [rng.choice(GENUINE_OPENERS), *rng.sample(GENUINE_MIDDLES, rng.randrange(2, 5)), rng.choice(GENUINE_CLOSERS)]
     )
     return " ".join(p.format(**fill) for p in parts if p).strip()
 

@@ -51,5 +51,5 @@ def test_pseudonymised_export_has_no_ids_or_contacts(scanned_workspace: Path, tm
 
 def test_unknown_format(scanned_workspace: Path, tmp_path: Path) -> None:
     """An unknown format names the file."""
-    with Store(scanned_workspace) as store, pytest.raises(InputError, match="x.xml"):
+    with Store(scanned_workspace) as store, pytest.raises(InputError, match=r"x\.xml"):
         export(store, tmp_path / "x.xml")

@@ -98,7 +98,7 @@ def evaluate(
     """
     from profilecheck.model import Evidence, Status
 
-    evidence = []
+    evidence: list[Evidence] = []
     for name, signal in all_signals().items():
         try:
             evidence.extend(signal(profile, ctx))

@@ -102,7 +102,8 @@ def load_mapping(name_or_path: str) -> Mapping:
             text = p.read_text(encoding="utf-8")
         except OSError as exc:
             raise InputError(
-                f"mapping {name_or_path!r}: not a built-in mapping ({', '.join(builtin_mappings())}) and not a readable file: {exc}",
+                f"mapping {name_or_path!r}: not a built-in mapping ({', '.join(builtin_mappings())}) "
+                f"and not a readable file: {exc}",
                 path=name_or_path,
             ) from exc
         name = p.stem

@@ -25,12 +25,14 @@ def hex_to_u64(hexes: Sequence[str]) -> np.ndarray:
 
 def popcount64(x: np.ndarray) -> np.ndarray:
     """Bits set in each uint64."""
-    return np.bitwise_count(x) if hasattr(np, "bitwise_count") else _popcount_fallback(x)
+    out: np.ndarray = np.bitwise_count(x) if hasattr(np, "bitwise_count") else _popcount_fallback(x)
+    return out
 
 
 def _popcount_fallback(x: np.ndarray) -> np.ndarray:  # pragma: no cover - numpy < 2
     b = x.view(np.uint8).reshape(*x.shape, 8)
-    return np.unpackbits(b, axis=-1).sum(axis=-1)
+    out: np.ndarray = np.unpackbits(b, axis=-1).sum(axis=-1)
+    return out
 
 
 def near_pairs(

@@ -100,8 +100,8 @@ def load_image(
             if fmt == "JPEG" and draft_size is not None:
                 img.draft("RGB", draft_size)
             img.load()  # first frame only for animations
-            img = ImageOps.exif_transpose(img) or img
-            out = img.convert("RGB")
+            turned = ImageOps.exif_transpose(img) or img
+            out = turned.convert("RGB")
     except MediaError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -10,17 +10,17 @@ point names an object that satisfies :class:`Signal`.
 
 from __future__ import annotations
 
+import pkgutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-import pkgutil
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from profilecheck.model import Evidence, Profile
 
-__all__ = ["Context", "Match", "Signal", "all_signals", "get_signal", "register"]
+__all__ = ["Context", "Match", "Signal", "all_signals", "get_signal", "register", "register_instance"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,20 +61,22 @@ class Signal(Protocol):
     def __call__(self, profile: Profile, ctx: Context) -> Iterable[Evidence]: ...
 
 
+_T = TypeVar("_T")
 _REGISTRY: dict[str, Signal] = {}
 _LOADED = False
 
 
-def register(signal: Signal) -> Signal:
-    """Add a signal to the registry (usable as a class decorator on a callable class)."""
-    if isinstance(signal, type):
-        instance: Signal = signal()
-    else:
-        instance = signal
-    if not isinstance(instance, Signal):
+def register(cls: type[_T]) -> type[_T]:
+    """Class decorator: instantiate a signal class and add it to the registry by its name."""
+    register_instance(cls())
+    return cls
+
+
+def register_instance(signal: object) -> None:
+    """Add a ready signal object to the registry (for entry points that name an instance)."""
+    if not isinstance(signal, Signal):
         raise TypeError(f"{signal!r} does not satisfy the Signal protocol")
-    _REGISTRY[instance.name] = instance
-    return signal
+    _REGISTRY[signal.name] = signal
 
 
 def _load() -> None:
@@ -87,7 +89,11 @@ def _load() -> None:
         if not info.name.startswith("_"):
             import_module(f"{__name__}.{info.name}")
     for ep in entry_points(group="profilecheck.signals"):
-        register(ep.load())
+        obj = ep.load()
+        if isinstance(obj, type):
+            register(obj)
+        else:
+            register_instance(obj)
 
 
 def all_signals() -> dict[str, Signal]:

@@ -252,7 +252,8 @@ class Store:
             chunk = list(ids[i : i + batch])
             marks = ",".join("?" * len(chunk))
             rows = self.conn.execute(
-                f"SELECT id, content_hash, data FROM profiles WHERE id IN ({marks}) ORDER BY id", chunk
+                f"SELECT id, content_hash, data FROM profiles WHERE id IN ({marks}) ORDER BY id",
+                chunk,
             ).fetchall()
             yield from ((r[0], r[1], r[2]) for r in rows)
 
@@ -339,7 +340,8 @@ class Store:
             chunk = list(ids[i : i + batch])
             marks = ",".join("?" * len(chunk))
             for r in self.conn.execute(
-                f"SELECT profile_id, input_hash, features FROM analysis WHERE profile_id IN ({marks})", chunk
+                f"SELECT profile_id, input_hash, features FROM analysis WHERE profile_id IN ({marks})",
+                chunk,
             ):
                 yield r[0], r[1], json.loads(r[2])
 
