@@ -133,6 +133,83 @@ CLIENTS = [
     "a language school",
 ]
 
+# Real people word the same idea in their own way: each pool sentence has rephrasings, and most
+# genuine bios add something personal. Drawn from a generator seeded by the bio itself, so the
+# main stream of the sample (and every other field) stays as it was.
+GENUINE_REPHRASINGS: dict[str, list[str]] = {
+    "I care about tests, boring deployments and clear handover notes.": [
+        "Tests, dull releases and a proper handover document: that is my idea of done.",
+        "I like my deploys uneventful and my handover notes readable.",
+        "Good test coverage beats clever code, in my book.",
+    ],
+    "I prefer long engagements and I answer messages within a day.": [
+        "Longer contracts suit me best; replies usually come the same day.",
+        "I'd rather stay on a product for a year than hop between gigs.",
+        "Expect an answer within 24 hours, weekends included most of the time.",
+    ],
+    "Timezone overlap with Europe and the US east coast is easy for me.": [
+        "Calls with Europe or New York fit my hours fine.",
+        "My working day overlaps with both CET and EST.",
+        "I keep a few hours every day for meetings with European and US clients.",
+    ],
+    "I write about {s2} on my blog now and then.": [
+        "Occasionally I blog about {s2} pitfalls.",
+        "There is a small blog where I post {s2} notes when something surprises me.",
+    ],
+    "I mentor juniors at a local {s1} meetup.": [
+        "On Thursdays I help newcomers at the {s1} meetup in town.",
+        "Mentoring people new to {s1} keeps me honest.",
+    ],
+    "I maintain a couple of small open-source {s1} libraries.": [
+        "A few of my {s1} packages on GitHub have users I have never met.",
+        "I keep two tiny {s1} libraries alive in my spare time.",
+    ],
+    "Happy to jump on a call.": ["A quick call is the easiest way to start.", "Let's talk on a call first."],
+    "Tell me about your project!": ["What are you building?", "Send me a short description of the work."],
+    "References on request.": [
+        "Past clients are happy to vouch for me.",
+        "I can put you in touch with former clients.",
+    ],
+}
+GENUINE_PERSONAL = [
+    "Outside work I {hobby}.",
+    "When the laptop is closed I {hobby}.",
+    "Away from the keyboard I {hobby}.",
+    "Fun fact: I {hobby}.",
+    "Weekends are for {hobby_ing}.",
+]
+HOBBIES = [
+    ("run half marathons", "running half marathons"),
+    ("restore old bicycles", "restoring old bicycles"),
+    ("bake sourdough for the neighbours", "baking sourdough"),
+    ("play bass in a covers band", "playing bass in a covers band"),
+    ("climb at the bouldering gym", "bouldering"),
+    ("grow chillies on the balcony", "growing chillies on the balcony"),
+    ("teach my kids to code", "teaching my kids to code"),
+    ("collect vinyl jazz records", "digging through jazz records"),
+    ("sail on the lake", "sailing"),
+    ("learn Portuguese, slowly", "Portuguese lessons"),
+    ("write short stories nobody reads", "writing short fiction"),
+    ("volunteer at the animal shelter", "volunteering at the animal shelter"),
+]
+
+
+def _vary_bio(text: str, parts: list[str], fill: dict[str, Any]) -> str:
+    vrng = random.Random(text)
+    out = []
+    for part in parts:
+        alts = GENUINE_REPHRASINGS.get(part)
+        if alts and vrng.random() < 0.7:
+            part = vrng.choice(alts)
+        out.append(part)
+    if vrng.random() < 0.8:
+        hobby, hobby_ing = vrng.choice(HOBBIES)
+        out.insert(
+            vrng.randrange(1, len(out) + 1), vrng.choice(GENUINE_PERSONAL).format(hobby=hobby, hobby_ing=hobby_ing)
+        )
+    return " ".join(p.format(**fill) for p in out if p).strip()
+
+
 RING_TEMPLATES = [
     "Hello, I am {name}, a highly motivated Senior {role} with {years}+ years of experience delivering robust, scalable "
     "and high-quality solutions. I have extensive expertise in {s1}, {s2} and cloud technologies. I am passionate about "
@@ -284,10 +361,12 @@ def _genuine_bio(rng: random.Random, role: str, city: str, years: int) -> str:
         n=rng.randrange(2, 90),
         years=years,
     )
-    parts = (
-        [rng.choice(GENUINE_OPENERS), *rng.sample(GENUINE_MIDDLES, rng.randrange(2, 5)), rng.choice(GENUINE_CLOSERS)]
-    )
-    return " ".join(p.format(**fill) for p in parts if p).strip()
+    parts = [
+        rng.choice(GENUINE_OPENERS),
+        *rng.sample(GENUINE_MIDDLES, rng.randrange(2, 5)),
+        rng.choice(GENUINE_CLOSERS),
+    ]
+    return _vary_bio(" ".join(p.format(**fill) for p in parts if p).strip(), parts, fill)
 
 
 def _ring_bio(rng: random.Random, template: str, name: str, role: str, years: int, s1: str, s2: str) -> str:

@@ -99,6 +99,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        "0002_text_docs",
+        """
+        CREATE TABLE text_docs (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            profile_id TEXT NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            field TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            text TEXT NOT NULL,
+            sig BLOB NOT NULL,
+            UNIQUE (profile_id, field)
+        );
+        CREATE INDEX text_docs_profile ON text_docs(profile_id)
+        """,
+    ),
 )
 
 
@@ -296,7 +311,8 @@ class Store:
 
         Each result is a dict with ``profile_id``, ``input_hash``, ``version``, ``features``,
         ``artifacts`` (list of ``[kind, value]``), ``errors`` (list of ``[item, reason]``) and
-        ``media`` (list of ``[sha256, format, width, height, bytes]``).
+        ``media`` (list of ``[sha256, format, width, height, bytes]``) and optionally ``texts``
+        (list of ``[field, digest, text, minhash signature bytes]``).
         """
         n = 0
         now = _now()
@@ -317,8 +333,34 @@ class Store:
                     [(pid, "analyse", item, reason, now) for item, reason in r["errors"]],
                 )
                 c.executemany("INSERT OR IGNORE INTO media VALUES (?,?,?,?,?,?)", [(*m, now) for m in r["media"]])
+                # Texts for the template index: ids only grow (AUTOINCREMENT), so the LSH index
+                # beside the store can tell new documents from removed ones.
+                c.execute("DELETE FROM text_docs WHERE profile_id=?", (pid,))
+                c.executemany(
+                    "INSERT INTO text_docs (profile_id, field, digest, text, sig) VALUES (?,?,?,?,?)",
+                    [(pid, f, d, t, sig) for f, d, t, sig in r.get("texts", [])],
+                )
                 n += 1
         return n
+
+    def text_doc_ids(self) -> list[int]:
+        """Ids of every text in the template index table, ascending."""
+        return [r[0] for r in self.conn.execute("SELECT id FROM text_docs ORDER BY id")]
+
+    def text_docs(
+        self, ids: Sequence[int] | None = None, batch: int = 500
+    ) -> Iterator[tuple[int, str, str, str, str, bytes]]:
+        """``(id, profile_id, field, digest, text, signature bytes)`` rows, all or those of ``ids``."""
+        sql = "SELECT id, profile_id, field, digest, text, sig FROM text_docs"
+        if ids is None:
+            for r in self.conn.execute(sql + " ORDER BY id"):
+                yield (r[0], r[1], r[2], r[3], r[4], r[5])
+            return
+        for i in range(0, len(ids), batch):
+            chunk = list(ids[i : i + batch])
+            q = f"{sql} WHERE id IN ({','.join('?' * len(chunk))}) ORDER BY id"
+            for r in self.conn.execute(q, chunk):
+                yield (r[0], r[1], r[2], r[3], r[4], r[5])
 
     def get_analysis(self, pid: str) -> AnalysisRow | None:
         r = self.conn.execute("SELECT * FROM analysis WHERE profile_id=?", (pid,)).fetchone()

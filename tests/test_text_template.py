@@ -1,0 +1,146 @@
+"""Template matching: datasketch-equal MinHash, the LSH index, and ring bios found across accounts."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from datasketch import MinHash
+
+from profilecheck.engine import scan
+from profilecheck.engine.matching import TEMPLATE_JACCARD, TEXT_INDEX_PATH, find_matches
+from profilecheck.index.minhash import LSHIndex, MinHasher, exact_jaccard, jaccard_estimate, shingles
+from profilecheck.sample import SAMPLE_NOW
+from profilecheck.store import Store
+
+
+def _texts(n: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(400)]
+    return [" ".join(rng.choice(vocab) for _ in range(rng.randrange(0, 60))) for _ in range(n)] + ["one", ""]
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+def test_minhash_equals_datasketch(scheme: str) -> None:
+    """Batched signatures equal datasketch's per-token update loop, bit for bit."""
+    texts = _texts(60)
+    sigs = MinHasher(scheme=scheme).signatures([shingles(t) for t in texts], chunk_rows=97)
+    for text, sig in zip(texts, sigs, strict=True):
+        m = MinHash(num_perm=128, scheme=scheme)
+        for sh in shingles(text):
+            m.update(sh)
+        assert m.hashvalues.astype(np.uint32).tolist() == sig.tolist()
+
+
+def test_minhash_golden() -> None:
+    """Pinned values: a silent change of hash family fails here."""
+    sig = MinHasher(num_perm=4).texts(["hello i am a senior developer"])[0]
+    m = MinHash(num_perm=4)
+    for sh in shingles("hello i am a senior developer"):
+        m.update(sh)
+    assert m.hashvalues.tolist() == sig.tolist()
+    assert [1206973400, 2945821091, 416373582, 863141808] == sig.tolist()
+    assert sig.tolist() == MinHasher(num_perm=4).texts(["Hello, I am a Senior Developer!"])[0].tolist()
+
+
+def test_lsh_index_finds_near_duplicates_and_persists(tmp_path: Path) -> None:
+    """Edited copies are found, unrelated texts are not; save/load, remove and compact keep results."""
+    rng = random.Random(5)
+    vocab = [f"w{i}" for i in range(3000)]
+    base = [[rng.choice(vocab) for _ in range(60)] for _ in range(200)]
+    edited = []
+    for ws in base[:50]:
+        ws = list(ws)
+        for _ in range(3):
+            ws[rng.randrange(len(ws))] = rng.choice(vocab)
+        edited.append(ws)
+    docs = [" ".join(w) for w in base + edited]
+    sigs = MinHasher().texts(docs)
+    idx = LSHIndex()
+    idx.add(np.arange(150), sigs[:150])
+    idx.add(np.arange(150, 250), sigs[150:])
+    found = {(a, b) for a, b, _ in idx.pairs(0.4)}
+    assert {(i, 200 + i) for i in range(50)} == found
+    idx.save(tmp_path / "i.npz")
+    again = LSHIndex.load(tmp_path / "i.npz")
+    assert found == {(a, b) for a, b, _ in again.pairs(0.4)}
+    assert [(200 + 7, pytest.approx(1.0, abs=0.5))] == [(i, e) for i, e in again.query(sigs[7], 0.4) if i != 7]
+    again.remove([207])
+    again.compact()
+    assert (7, 207) not in {(a, b) for a, b, _ in again.pairs(0.4)}
+    assert len(again) == 249 and again.dead == 0
+    with pytest.raises(ValueError, match="already"):
+        again.add([3], sigs[:1])
+
+
+def test_jaccard_estimate_tracks_exact() -> None:
+    """The 16-bit signature estimate stays within 0.15 of the exact Jaccard."""
+    texts = _texts(40)
+    sh = [shingles(t) for t in texts]
+    sigs = MinHasher().signatures(sh)
+    for i, j in itertools.combinations(range(0, 40, 3), 2):
+        est = jaccard_estimate(sigs[i] & 0xFFFF, sigs[j] & 0xFFFF, bits=16)
+        assert abs(float(est) - exact_jaccard(sh[i], sh[j])) < 0.15
+
+
+def test_ring_members_share_templates_genuine_do_not(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:
+    """From truth.csv: every ring member has a bio template match within its ring; no genuine pair does."""
+    with Store(scanned_workspace) as store:
+        matches = find_matches(store)
+        verdicts = {v.profile_id: v for v in store.iter_verdicts()}
+    for pid, row in truth.items():
+        tpl = [m for m in matches.get(pid, []) if m.kind == "text_template"]
+        if row["label"] == "fake":
+            same_ring = [m for m in tpl if truth[m.other_id]["ring"] == row["ring"] and m.detail.startswith("bio~bio")]
+            assert same_ring, pid
+            assert all(1 - m.distance >= TEMPLATE_JACCARD for m in tpl)
+            codes = {e.code for e in verdicts[pid].evidence}
+            assert {"BIO_TEMPLATE_SHARED", "PORTFOLIO_TEMPLATE_SHARED"} <= codes
+        else:
+            # Genuine: only one person's own copy on another platform (same handle) may match.
+            assert all(m.other_id.split(":", 1)[1] == pid.split(":", 1)[1] for m in tpl), (pid, tpl)
+
+
+def test_template_evidence_shows_the_shared_passage(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:
+    """The reason carries the cluster id and a quoted passage both bios contain."""
+    fake = next(p for p, r in sorted(truth.items()) if r["label"] == "fake")
+    with Store(scanned_workspace) as store:
+        ev = next(e for e in store.get_verdict(fake).evidence if e.code == "BIO_TEMPLATE_SHARED")
+        passage = ev.detail.split("\u201c", 1)[1].rstrip("\u201d").rstrip(" …")
+        other = next(r for r in ev.refs if not r.startswith("text_template:"))
+        assert passage.split()[-3] in (store.get_profile(other).bio or "")
+    assert any(r.startswith("text_template:tpl-") for r in ev.refs)
+    assert ev.strength >= 2.5
+
+
+def test_index_grows_incrementally(scanned_copy: Path, make_profile) -> None:  # type: ignore[no-untyped-def]
+    """A new templated profile is added to the saved index and matched; a changed bio leaves it."""
+    with Store(scanned_copy) as store:
+        path = store.workspace / TEXT_INDEX_PATH
+        before = LSHIndex.load(path)
+        ring_pid = next(pid for pid, ms in find_matches(store).items() if any(m.kind == "text_template" for m in ms))
+        bio = store.get_profile(ring_pid).bio
+        store.upsert_profiles([make_profile("copycat", bio=bio, name="Copy Cat")], source="test")
+        scan(store, now=SAMPLE_NOW)
+        after = LSHIndex.load(path)
+        assert len(after) == len(before) + 1
+        assert any(m.other_id == ring_pid for m in find_matches(store)["gigmarket:copycat"])
+        store.upsert_profiles([make_profile("copycat", bio="Completely different words " * 5, name="Copy Cat")], "t")
+        scan(store, now=SAMPLE_NOW)
+        assert "gigmarket:copycat" not in find_matches(store)
+        assert LSHIndex.load(path).dead + len(LSHIndex.load(path)) >= len(before) + 1
+
+
+def test_broken_index_file_is_rebuilt(scanned_copy: Path) -> None:
+    """A corrupt index file is rebuilt from the store, with the same matches."""
+    with Store(scanned_copy) as store:
+        want = find_matches(store)
+        (store.workspace / TEXT_INDEX_PATH).write_bytes(b"not an npz")
+        assert want == find_matches(store)
+    shutil.rmtree(scanned_copy / "index")
+    with Store(scanned_copy) as store:
+        assert want == find_matches(store)
