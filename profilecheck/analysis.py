@@ -18,6 +18,7 @@ from PIL import ImageOps
 
 from profilecheck.errors import MediaError
 from profilecheck.index.minhash import MinHasher, shingles, words
+from profilecheck.logs import get_logger
 from profilecheck.media import load_image
 from profilecheck.model import Profile
 from profilecheck.normalize import (
@@ -32,6 +33,8 @@ from profilecheck.normalize import (
 from profilecheck.store.media import MediaStore
 
 __all__ = ["ANALYSIS_VERSION", "MIN_TEMPLATE_WORDS", "analyse", "analyse_json", "profile_texts"]
+
+log = get_logger(__name__)
 
 ANALYSIS_VERSION = "analyse@2"
 
@@ -146,12 +149,13 @@ def analyse(profile: Profile, content_hash: str, media_root: str | Path) -> dict
     emails = sorted({e for e in (normalize_email(x) for x in profile.contacts.emails) if e})
     phones = sorted({p for p in (normalize_phone(x, profile.country) for x in profile.contacts.phones) if p})
     wallets = sorted({w for w in (normalize_wallet(x.chain, x.address) for x in profile.contacts.wallets) if w})
-    for raw in profile.contacts.emails:
+    # the reasons name the field, never the value: they end up in logs and reports
+    for i, raw in enumerate(profile.contacts.emails):
         if normalize_email(raw) is None:
-            errors.append(("email", f"not an e-mail address: {raw!r}"))
-    for raw in profile.contacts.phones:
+            errors.append((f"email[{i}]", f"contacts.emails[{i}] is not an e-mail address"))
+    for i, raw in enumerate(profile.contacts.phones):
         if normalize_phone(raw, profile.country) is None:
-            errors.append(("phone", f"not a possible phone number: {raw!r}"))
+            errors.append((f"phone[{i}]", f"contacts.phones[{i}] is not a possible phone number"))
     email_domains = sorted({e.split("@", 1)[1] for e in emails} - FREE_MAIL_DOMAINS)
     links = [*profile.links, *(it.url for it in profile.portfolio if it.url)]
     norm_links = sorted({n for n in (normalize_link(u) for u in links) if n})
@@ -178,6 +182,8 @@ def analyse(profile: Profile, content_hash: str, media_root: str | Path) -> dict
         "links": norm_links,
         "link_domains": link_domains,
     }
+    for item, reason in sorted(set(errors)):
+        log.debug("%s %s: %s", profile.id, item, reason)
     return {
         "profile_id": profile.id,
         "input_hash": content_hash,

@@ -287,7 +287,10 @@ _commands.load()
 
 def main() -> None:
     """Console-script entry point: library errors become one line and exit status 1."""
+    from profilecheck.logs import configure
+
     try:
+        configure()
         app()
     except ProfileCheckError as exc:
         err.print(f"error: {exc}", markup=False, highlight=False)

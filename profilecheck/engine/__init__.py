@@ -19,12 +19,15 @@ from typing import Any
 
 from profilecheck.analysis import ANALYSIS_VERSION, analyse_json
 from profilecheck.engine.matching import find_matches
+from profilecheck.logs import get_logger
 from profilecheck.model import Profile, Verdict
 from profilecheck.scoring import DEFAULT_PRIOR, score
 from profilecheck.signals import Context, all_signals, signals_fingerprint
 from profilecheck.store import Store
 
 __all__ = ["ScanStats", "scan"]
+
+log = get_logger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -171,4 +174,5 @@ def scan(
     for v in store.iter_verdicts():
         stats.per_label[str(v.label)] = stats.per_label.get(str(v.label), 0) + 1
     store.finish_run(run, stats.to_dict())
+    log.info("scan: %s", json.dumps(stats.to_dict(), sort_keys=True))
     return stats

@@ -23,10 +23,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from profilecheck.errors import InputError
+from profilecheck.logs import get_logger
 from profilecheck.model import Photo, PortfolioItem, Profile
 from profilecheck.store import Store
 
 __all__ = ["ImportReport", "Mapping", "builtin_mappings", "import_file", "load_mapping", "read_csv", "read_jsonl"]
+
+log = get_logger(__name__)
 
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
 MAX_LINE_BYTES = 4 * 1024 * 1024
@@ -254,6 +257,11 @@ def import_file(
     base = path.parent
     buffer: dict[str, Profile] = {}
 
+    def problem(line: int | None, reason: str) -> None:
+        report.errors.append((line, reason))
+        store.record_import_error(source, line, reason)
+        log.info("%s:%s: %s", source, line if line is not None else "-", reason)
+
     def flush() -> None:
         counts = store.upsert_profiles(buffer.values(), source=f"import:{path.name}")
         report.new += counts["new"]
@@ -265,28 +273,26 @@ def import_file(
         for line, rec in records:
             report.rows += 1
             if isinstance(rec, str):
-                report.errors.append((line, rec))
-                store.record_import_error(source, line, rec)
+                problem(line, rec)
                 continue
             rec.setdefault("provenance", {}).setdefault("source", f"import:{fmt}")
             try:
                 profile = Profile.model_validate(rec)
             except ValidationError as exc:
-                reason = _validation_reason(exc)
-                report.errors.append((line, reason))
-                store.record_import_error(source, line, reason)
+                problem(line, _validation_reason(exc))
                 continue
             profile, problems = _store_photos(profile, base, store)
-            for problem in problems:
-                report.errors.append((line, problem))
-                store.record_import_error(source, line, problem)
+            for reason in problems:
+                problem(line, reason)
             buffer[profile.id] = profile
             if len(buffer) >= batch:
                 flush()
     except UnicodeDecodeError as exc:
-        reason = f"not UTF-8 text: {exc}"
-        report.errors.append((None, reason))
-        store.record_import_error(source, None, reason)
+        problem(None, f"not UTF-8 text: {exc}")
     if buffer:
         flush()
+    log.info(
+        "%s: %d rows, %d new, %d changed, %d unchanged, %d problem(s)",
+        source, report.rows, report.new, report.changed, report.unchanged, len(report.errors),
+    )
     return report

@@ -9,6 +9,7 @@ transaction, so a crash loses at most the batch in flight and never leaves half 
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,7 +23,7 @@ from profilecheck.errors import StorageError
 from profilecheck.model import Evidence, Label, Profile, Verdict
 from profilecheck.store.media import MediaStore
 
-__all__ = ["DB_NAME", "MIGRATIONS", "AnalysisRow", "MediaStore", "Store"]
+__all__ = ["DB_NAME", "MIGRATIONS", "AnalysisRow", "MediaStore", "PurgeReport", "Store"]
 
 DB_NAME = "profilecheck.sqlite"
 
@@ -119,6 +120,17 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class PurgeReport:
+    """What :meth:`Store.purge` removed."""
+
+    cutoff: str
+    profiles: int = 0
+    media: int = 0
+    derived_rows: int = 0  # other profiles' rows (verdicts, ...) that named a purged profile
+    import_errors: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,6 +475,83 @@ class Store:
 
     def finish_run(self, run_id: int, stats: dict[str, Any]) -> None:
         self.conn.execute("UPDATE runs SET finished_at=?, stats=? WHERE id=?", (_now(), json.dumps(stats), run_id))
+
+    # -- personal data ----------------------------------------------------------------------
+    def tables(self) -> list[str]:
+        """Every table of the database (migrations included)."""
+        rows = self.conn.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")
+        return sorted(r[0] for r in rows)
+
+    def purge(self, cutoff: datetime) -> PurgeReport:
+        """Remove every profile last imported or refreshed before ``cutoff``, and all derived from it.
+
+        Removes the profiles; through ``ON DELETE CASCADE`` their analysis, artifacts, errors,
+        verdicts and every row of any table that references ``profiles(id)`` (every per-profile
+        table must); the rows of other profiles that name a purged one (a verdict whose evidence
+        points at it: those profiles are re-scored by the next scan); their media files and rows
+        unless another profile still uses the same bytes; import problems recorded before the
+        cutoff. Deleted pages are overwritten (``secure_delete``), the database is vacuumed and
+        the write-ahead log truncated, so nothing of a purged profile lingers in free pages.
+        """
+        if cutoff.tzinfo is None:
+            raise ValueError(f"cutoff must be timezone-aware, got {cutoff!r}")
+        stamp = cutoff.astimezone(UTC).isoformat(timespec="seconds")
+        report = PurgeReport(cutoff=stamp)
+        self.conn.execute("PRAGMA secure_delete=ON")
+        with self.transaction() as c:
+            rows = c.execute("SELECT id, data FROM profiles WHERE updated_at < ?", (stamp,)).fetchall()
+            ids = [r[0] for r in rows]
+            shas: set[str] = set()
+            for r in rows:
+                shas.update(p.sha256 for p in Profile.model_validate_json(r[1]).all_photos() if p.sha256)
+            for i in range(0, len(ids), 500):
+                chunk = ids[i : i + 500]
+                c.execute(f"DELETE FROM profiles WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            report.profiles = len(ids)
+            report.derived_rows = self._purge_mentions(c, ids)
+            orphans = [
+                sha
+                for sha in sorted(shas)
+                if c.execute("SELECT 1 FROM profiles WHERE instr(data, ?) > 0 LIMIT 1", (sha,)).fetchone() is None
+            ]
+            c.executemany("DELETE FROM media WHERE sha256=?", [(sha,) for sha in orphans])
+            report.import_errors = c.execute("DELETE FROM import_errors WHERE at < ?", (stamp,)).rowcount
+        for sha in orphans:  # after the commit: a crash here leaves a file no row points at, never the reverse
+            self.media.delete(sha)
+        report.media = len(orphans)
+        self.conn.execute("VACUUM")
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("PRAGMA secure_delete=OFF")
+        return report
+
+    def _purge_mentions(self, c: sqlite3.Connection, ids: Sequence[str]) -> int:
+        """Delete per-profile rows of any table whose text names one of ``ids`` (e.g. in evidence refs)."""
+        if not ids:
+            return 0
+        pattern = re.compile("|".join(re.escape(i) for i in sorted(ids, key=len, reverse=True)))
+        removed = 0
+        for table in self.tables():
+            cols = c.execute(f"PRAGMA table_info({table})").fetchall()
+            if "profile_id" not in [col[1] for col in cols]:
+                continue
+            key = [col[1] for col in cols if col[5]] if _without_rowid(c, table) else ["rowid"]
+            text = [col[1] for col in cols if (col[2] or "").upper() in ("TEXT", "")]
+            quoted_key = ", ".join(f'"{k}"' if k != "rowid" else k for k in key)
+            cols_sql = ", ".join(f'"{t}"' for t in text)
+            cur = c.execute(f"SELECT {quoted_key}, {cols_sql} FROM {table}")
+            hits = [
+                tuple(row[: len(key)])
+                for row in cur.fetchall()
+                if any(isinstance(v, str) and pattern.search(v) for v in row[len(key) :])
+            ]
+            where = " AND ".join(f"{k}=?" if k == "rowid" else f'"{k}"=?' for k in key)
+            removed += sum(c.execute(f"DELETE FROM {table} WHERE {where}", h).rowcount for h in hits)
+        return removed
+
+
+def _without_rowid(c: sqlite3.Connection, table: str) -> bool:
+    sql = c.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
+    return bool(sql and "WITHOUT ROWID" in sql[0].upper())
 
 
 def _verdict(r: sqlite3.Row) -> Verdict:
