@@ -84,9 +84,14 @@ def import_cmd(
 @app.command()
 def scan(
     workspace: Workspace = Path(DEFAULT_WORKSPACE),
-    engine: Annotated[str, typer.Option(help="serial or process (a local process pool).")] = "serial",
-    workers: Annotated[int | None, typer.Option(help="Process-pool size (default: CPUs).")] = None,
+    engine: Annotated[
+        str, typer.Option(help="serial, process (a local process pool) or dask (dask.distributed).")
+    ] = "serial",
+    workers: Annotated[int | None, typer.Option(help="Process-pool or LocalCluster size (default: CPUs).")] = None,
     batch: Annotated[int, typer.Option(help="Profiles per transaction.")] = 200,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); default: a LocalCluster.")
+    ] = None,
 ) -> None:
     """Analyse new or changed profiles, match them across the store, and score them."""
     from profilecheck.engine import scan as run_scan
@@ -99,7 +104,7 @@ def scan(
                 tasks[stage] = prog.add_task(stage, total=total)
             prog.update(tasks[stage], completed=done, total=total)
 
-        stats = run_scan(store, engine=engine, workers=workers, batch=batch, progress=progress)
+        stats = run_scan(store, engine=engine, workers=workers, batch=batch, progress=progress, scheduler=scheduler)
     if not stats.changed_anything:
         console.print(f"nothing to do: {stats.profiles} profiles, all up to date")
     else:

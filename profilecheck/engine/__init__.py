@@ -11,21 +11,25 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from profilecheck.analysis import ANALYSIS_VERSION, analyse_json
-from profilecheck.engine.matching import find_matches
+from profilecheck.engine.bandjoin import bands
+from profilecheck.engine.matching import compute_matches, join_task
 from profilecheck.logs import get_logger
 from profilecheck.model import Profile, Verdict
 from profilecheck.scoring import DEFAULT_PRIOR, score
-from profilecheck.signals import Context, all_signals, signals_fingerprint
+from profilecheck.signals import Context, Match, all_signals, signals_fingerprint
 from profilecheck.store import Store
 
-__all__ = ["ScanStats", "scan"]
+__all__ = ["ProcessRunner", "Runner", "ScanStats", "analyse_batch", "make_runner", "scan", "score_batch"]
 
 log = get_logger(__name__)
 
@@ -50,33 +54,110 @@ class ScanStats:
         return asdict(self)
 
 
-def _batches(seq: list[str], size: int) -> Iterator[list[str]]:
-    for i in range(0, len(seq), size):
-        yield seq[i : i + size]
+class Runner:
+    """Runs pure functions serially, in a local process pool, or on Dask (same functions, same results).
+
+    ``submit(fn, arg)`` returns something with ``.result()``; ``map(fn, items)`` returns results in
+    order. The per-profile function is :func:`~profilecheck.analysis.analyse_json` (via
+    :func:`analyse_batch`), the per-partition ones :func:`score_batch` and the band join's
+    :func:`~profilecheck.engine.matching.join_task`.
+    """
+
+    name = "serial"
+    workers = 1
+
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        return _Done(fn(arg))
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> Iterable[Any]:
+        return map(fn, items)
+
+    def band_join(self, q: np.ndarray, d: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every ``(i, j, distance)`` with ``q[i]`` within ``radius`` bits of ``d[j]``: one task per band."""
+        nb = len(bands(radius).masks)
+        ids = np.arange(max(len(q), len(d)), dtype=np.int64)
+        results = list(self.map(join_task, [(b, radius, q, ids[: len(q)], d, ids[: len(d)]) for b in range(nb)]))
+        return tuple(np.concatenate([r[n] for r in results]) for n in range(3))  # type: ignore[return-value]
+
+    def close(self) -> None:
+        return None
 
 
-def _analyse_stage(store: Store, engine: str, workers: int, batch: int, progress: Progress | None) -> tuple[int, int]:
+class _Done:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self) -> Any:
+        return self.value
+
+
+class ProcessRunner(Runner):
+    """A local process pool."""
+
+    name = "process"
+
+    def __init__(self, workers: int) -> None:
+        self.workers = workers
+        self.pool = ProcessPoolExecutor(max_workers=workers)
+
+    def submit(self, fn: Callable[[Any], Any], arg: Any) -> Any:
+        return self.pool.submit(fn, arg)
+
+    def map(self, fn: Callable[[Any], Any], items: list[Any]) -> Iterable[Any]:
+        return self.pool.map(fn, items)
+
+    def close(self) -> None:
+        self.pool.shutdown()
+
+
+def make_runner(engine: str, workers: int, scheduler: str | None = None) -> Runner:
+    """The runner for an engine name: ``serial``, ``process`` or ``dask``."""
+    if engine == "serial":
+        return Runner()
+    if engine == "process":
+        return ProcessRunner(workers)
+    if engine == "dask":
+        from profilecheck.engine.dask import DaskRunner
+
+        return DaskRunner(workers=workers, scheduler=scheduler)
+    raise ValueError(f"unknown engine {engine!r}; use 'serial', 'process' or 'dask'")
+
+
+def _pipelined(runner: Runner, fn: Callable[[Any], Any], args: Iterable[Any], depth: int) -> Iterator[Any]:
+    """``fn`` over ``args`` on the runner, ``depth`` tasks in flight, results in order."""
+    flight: deque[Any] = deque()
+    for a in args:
+        flight.append(runner.submit(fn, a))
+        if len(flight) >= depth:
+            yield flight.popleft().result()
+    while flight:
+        yield flight.popleft().result()
+
+
+def analyse_batch(args: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """The per-profile function over a batch (one task per batch keeps the overhead low)."""
+    return [analyse_json(a) for a in args]
+
+
+def _analyse_stage(store: Store, runner: Runner, batch: int, progress: Progress | None) -> tuple[int, int]:
     pending = store.pending_analysis(ANALYSIS_VERSION)
     media_root = str(store.media.root)
     done = errors = 0
     if progress:
         progress("analyse", 0, len(pending))
-    pool = ProcessPoolExecutor(max_workers=workers) if engine == "process" and pending else None
-    try:
-        for ids in _batches(pending, batch):
-            args = [(data, h, media_root) for _pid, h, data in store.iter_profiles(ids)]
-            if pool is not None:
-                results = list(pool.map(analyse_json, args, chunksize=max(1, len(args) // (workers * 4))))
-            else:
-                results = [analyse_json(a) for a in args]
-            store.save_analyses(results)
-            done += len(results)
-            errors += sum(1 for r in results if r["errors"])
-            if progress:
-                progress("analyse", done, len(pending))
-    finally:
-        if pool is not None:
-            pool.shutdown()
+    # Small tasks keep every worker busy; the store writes one transaction per task's batch.
+    size = max(1, min(batch, -(-len(pending) // (runner.workers * 4)) if pending else 1))
+
+    def tasks() -> Iterator[list[tuple[str, str, str]]]:
+        for i in range(0, len(pending), size):
+            yield [(data, h, media_root) for _pid, h, data in store.iter_profiles(pending[i : i + size])]
+
+    for results in _pipelined(runner, analyse_batch, tasks(), depth=runner.workers * 2 + 1):
+        store.save_analyses(results)
+        done += len(results)
+        errors += sum(1 for r in results if r["errors"])
+        if progress:
+            progress("analyse", done, len(pending))
     return done, errors
 
 
@@ -120,59 +201,85 @@ def scan(
     weights: Mapping[str, float] | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    scheduler: str | None = None,
 ) -> ScanStats:
     """Bring every verdict in the store up to date.
 
     Args:
         store: the store to scan.
-        engine: ``serial`` or ``process`` (a local process pool).
+        engine: ``serial``, ``process`` (a local process pool) or ``dask`` (dask.distributed).
         workers: pool size (default: the CPUs available).
         batch: profiles per transaction.
         prior: base rate of fakes for scoring.
         weights: per reason code strengths (from ``calibrate``).
         now: the time signals measure ages against (default: now).
         progress: called as ``progress(stage, done, total)``.
+        scheduler: for ``dask``: a scheduler address (default: a LocalCluster of ``workers``).
     """
-    if engine not in ("serial", "process"):
-        raise ValueError(f"unknown engine {engine!r}; use 'serial' or 'process'")
     if batch < 1:
         raise ValueError(f"batch must be positive, got {batch}")
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    run = store.start_run("scan")
-    stats = ScanStats(profiles=store.count_profiles(), engine=engine)
-    stats.analysed, stats.errors = _analyse_stage(store, engine, workers, batch, progress)
+    runner = make_runner(engine, workers, scheduler)
+    try:
+        stats = _scan(store, runner, batch, prior, weights, now, progress)
+    finally:
+        runner.close()
+    return stats
 
-    matches = find_matches(store)
+
+def score_batch(args: tuple[list[dict[str, Any]], str, float, dict[str, float] | None, datetime]) -> list[Any]:
+    """The per-partition scoring function: for each item, ``(verdict, input hash)`` or ``None`` if unchanged."""
+    items, fingerprint, prior, weights, when = args
+    out: list[Any] = []
+    for it in items:
+        features = json.loads(it["features"]) if it["features"] else {}
+        ms = [Match(*m) for m in it["matches"]]
+        h = _input_hash(it["content_hash"], features, ms, fingerprint)
+        if it["verdict_hash"] == h:
+            out.append(None)
+            continue
+        profile = Profile.model_validate_json(it["data"])
+        ctx = Context(features=features, matches=tuple(ms), now=when)
+        out.append((evaluate(profile, ctx, prior=prior, weights=weights), h))
+    return out
+
+
+def _scan(
+    store: Store,
+    runner: Runner,
+    batch: int,
+    prior: float,
+    weights: Mapping[str, float] | None,
+    now: datetime | None,
+    progress: Progress | None,
+) -> ScanStats:
+    run = store.start_run("scan")
+    stats = ScanStats(profiles=store.count_profiles(), engine=runner.name)
+    stats.analysed, stats.errors = _analyse_stage(store, runner, batch, progress)
+
+    if progress:
+        progress("match", 0, 1)
+    compute_matches(store, join_fn=runner.band_join)
+    if progress:
+        progress("match", 1, 1)
     fingerprint = signals_fingerprint() + json.dumps([prior, sorted((weights or {}).items())])
-    known = store.verdict_hashes()
     when = now or datetime.now(UTC)
-    pending: list[tuple[Verdict, str]] = []
     total = stats.profiles
     if progress:
         progress("score", 0, total)
     seen = 0
-    for pid, content_hash, data in store.iter_profiles():
-        seen += 1
-        analysis = store.get_analysis(pid)
-        features = analysis.features if analysis else {}
-        ms = matches.get(pid, [])
-        h = _input_hash(content_hash, features, ms, fingerprint)
-        if known.get(pid) == h:
-            stats.unchanged += 1
-        else:
-            profile = Profile.model_validate_json(data)
-            ctx = Context(features=features, matches=tuple(ms), now=when)
-            pending.append((evaluate(profile, ctx, prior=prior, weights=weights), h))
-        if len(pending) >= batch:
-            stats.scored += store.save_verdicts(pending)
-            pending.clear()
-        if progress and (seen % batch == 0 or seen == total):
+    w = dict(weights) if weights is not None else None
+    args = ((items, fingerprint, prior, w, when) for items in store.iter_scan_batches(batch))
+    for results in _pipelined(runner, score_batch, args, depth=runner.workers * 2 + 1):
+        seen += len(results)
+        changed = [r for r in results if r is not None]
+        stats.unchanged += len(results) - len(changed)
+        if changed:
+            stats.scored += store.save_verdicts(changed)
+        if progress:
             progress("score", seen, total)
-    if pending:
-        stats.scored += store.save_verdicts(pending)
-    for v in store.iter_verdicts():
-        stats.per_label[str(v.label)] = stats.per_label.get(str(v.label), 0) + 1
+    stats.per_label = store.label_counts()
     store.finish_run(run, stats.to_dict())
     log.info("scan: %s", json.dumps(stats.to_dict(), sort_keys=True))
     return stats

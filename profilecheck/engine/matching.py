@@ -1,20 +1,43 @@
-"""The matching stage: which profiles share an artifact, exactly or nearly."""
+"""The matching stage: which profiles share an artifact, exactly or nearly.
+
+:func:`compute_matches` writes the scan's matches into the store's working table, so memory
+stays bounded: exact matches (same e-mail, wallet, photo bytes ...) are a self-join in SQL, and
+near-duplicate photos a band join (:mod:`profilecheck.engine.bandjoin`) over compact arrays of
+64-bit hashes (24 bytes a photo), never all pairs. :func:`find_matches_allpairs` is the old
+all-pairs version, kept as the measured baseline and as the oracle the tests compare against.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from profilecheck.analysis import EXACT_KINDS
+from profilecheck.engine.bandjoin import bands, join_band
 from profilecheck.index.hamming import hex_to_u64, near_pairs
 from profilecheck.index.minhash import LSHIndex, exact_jaccard, shared_passage, shingles
 from profilecheck.signals import Match
 from profilecheck.store import Store
 
-__all__ = ["PHASH_RADIUS", "TEMPLATE_JACCARD", "TEXT_INDEX_PATH", "find_matches", "sync_text_index"]
+__all__ = [
+    "PHASH_RADIUS",
+    "TEMPLATE_JACCARD",
+    "TEXT_INDEX_PATH",
+    "PhotoHashes",
+    "compute_matches",
+    "find_matches",
+    "find_matches_allpairs",
+    "join_task",
+    "load_photo_hashes",
+    "photo_pairs",
+    "serial_band_join",
+    "sync_text_index",
+]
 
 #: Word-3-gram Jaccard at or above which two texts count as one template. Ring bios of the
 #: bundled sample (names, years and synonyms swapped, sentences reordered) sit at 0.55-0.95;
@@ -29,9 +52,156 @@ TEXT_INDEX_PATH = Path("index") / "text_lsh.npz"
 #: so this tier stays tight and the robust photo matcher handles edited copies.
 PHASH_RADIUS = 4
 
+#: ``(rowid, plain, mirrored)`` arrays: one row per distinct (profile, pHash).
+PhotoHashes = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: ``(q, d, radius) -> (i, j, distance)``: a band join, serial, in a pool or as a shuffle on a cluster.
+JoinFn = Callable[[np.ndarray, np.ndarray, int], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def load_photo_hashes(store: Store) -> PhotoHashes:
+    """Every decoded photo's pHash and mirrored pHash, as compact arrays keyed by profile rowid."""
+    rid: list[int] = []
+    plain: list[str] = []
+    mirror: list[str] = []
+    for r, h, m in store.photo_hash_rows():
+        rid.append(r)
+        plain.append(h)
+        mirror.append(m)
+    rids = np.asarray(rid, dtype=np.int64)
+    hs, ms = hex_to_u64(plain), hex_to_u64(mirror)
+    del rid, plain, mirror
+    if len(rids) == 0:
+        return rids, hs, ms
+    # One row per (profile, hash); a repeated hash keeps its last mirror, as a dict would.
+    order = np.lexsort((np.arange(len(rids)), hs, rids))
+    r_s, h_s = rids[order], hs[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = (r_s[1:] != r_s[:-1]) | (h_s[1:] != h_s[:-1])
+    keep = order[last]
+    return rids[keep], hs[keep], ms[keep]
+
+
+def join_task(args: tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """The per-partition function: one band's join of ``(q, q_ids)`` against ``(d, d_ids)``."""
+    band, radius, q, q_ids, d, d_ids = args
+    return join_band(q, d, band, radius, q_ids, d_ids)
+
+
+def serial_band_join(q: np.ndarray, d: np.ndarray, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The band join in this process, band after band."""
+    ids = np.arange(max(len(q), len(d)), dtype=np.int64)
+    parts = [join_task((b, radius, q, ids[: len(q)], d, ids[: len(d)])) for b in range(len(bands(radius).masks))]
+    return tuple(np.concatenate([p[n] for p in parts]) for n in range(3))  # type: ignore[return-value]
+
+
+def photo_pairs(
+    hashes: PhotoHashes, radius: int = PHASH_RADIUS, join_fn: JoinFn | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Near-duplicate photo pairs, as the all-pairs version finds them, by a band join.
+
+    Returns ``(i, j, dist, flip)`` over rows of ``hashes``: photo ``i`` of one profile is within
+    ``radius`` bits of photo ``j`` of another (``flip``: of ``j``'s mirror image), one row per
+    ``(profile of i, j)`` at the smallest distance (a plain copy wins a tie over a mirrored one).
+    """
+    rids, hs, ms = hashes
+    join = join_fn or serial_band_join
+    results = [join(hs, hs, radius), join(hs, ms, radius)]
+    flips = [np.full(len(r[0]), k, dtype=np.int64) for k, r in enumerate(results)]
+    return _best_pairs(rids, [r[0] for r in results], [r[1] for r in results], [r[2] for r in results], flips)
+
+
+def _best_pairs(
+    rids: np.ndarray, qi: list[np.ndarray], dj: list[np.ndarray], dist: list[np.ndarray], flip: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    i = np.concatenate(qi) if qi else np.zeros(0, np.int64)
+    j = np.concatenate(dj) if dj else np.zeros(0, np.int64)
+    d = np.concatenate(dist) if dist else np.zeros(0, np.int64)
+    f = np.concatenate(flip) if flip else np.zeros(0, np.int64)
+    other = rids[i] != rids[j]
+    i, j, d, f = i[other], j[other], d[other], f[other]
+    order = np.lexsort((f, d, j, rids[i]))
+    i, j, d, f = i[order], j[order], d[order], f[order]
+    a = rids[i]
+    first = np.ones(len(i), dtype=bool)
+    first[1:] = (a[1:] != a[:-1]) | (j[1:] != j[:-1])
+    return i[first], j[first], d[first], f[first]
+
+
+def _photo_rows(hashes: PhotoHashes, pairs: tuple[np.ndarray, ...]) -> Iterator[tuple[int, str, str, int, float, str]]:
+    rids, hs, _ms = hashes
+    i, j, d, f = pairs
+    for a, b, value, dist, flip in zip(
+        rids[i].tolist(), rids[j].tolist(), hs[j].tolist(), d.tolist(), f.tolist(), strict=True
+    ):
+        detail = "mirrored copy" if flip else "near copy"
+        v = f"{value:016x}"
+        yield a, "photo_phash", v, b, float(dist), detail
+        yield b, "photo_phash", v, a, float(dist), detail
+
+
+def compute_matches(store: Store, phash_radius: int = PHASH_RADIUS, join_fn: JoinFn | None = None) -> int:
+    """Write every profile's matches into the store's scan table; returns the number of rows.
+
+    ``join_fn`` runs the band join (default: :func:`serial_band_join`, in this process).
+    """
+    store.reset_matches()
+    store.add_exact_matches(EXACT_KINDS)
+    hashes = load_photo_hashes(store)
+    if len(hashes[0]) > 1:
+        pairs = photo_pairs(hashes, phash_radius, join_fn)
+        rows = _photo_rows(hashes, pairs)
+        while chunk := [r for _, r in zip(range(50_000), rows, strict=False)]:
+            store.add_matches(chunk)
+    # Bio and portfolio templates (MinHash LSH): sparse, so gathered per pair, then stored by rowid.
+    names = _LazyNames(store)
+    tpl: dict[str, set[Match]] = defaultdict(set)
+    _template_matches(store, tpl, names)
+    if tpl:
+        ids = store.rowids(sorted({*tpl, *(m.other_id for ms in tpl.values() for m in ms)}))
+        store.add_matches(
+            (ids[pid], m.kind, m.value, ids[m.other_id], m.distance, m.detail) for pid, ms in tpl.items() for m in ms
+        )
+    return store.count_matches()
+
+
+class _LazyNames(Mapping[str, str | None]):
+    """Profile names looked up on demand, so no dict of every profile is built."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.cache: dict[str, str | None] = {}
+
+    def __getitem__(self, pid: str) -> str | None:
+        if pid not in self.cache:
+            self.cache[pid] = self.store.rowids_and_names([pid])[pid][1]
+        return self.cache[pid]
+
+    def get(self, pid: str, default: Any = None) -> Any:
+        try:
+            return self[pid]
+        except KeyError:
+            return default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.cache)
+
+    def __len__(self) -> int:
+        return len(self.cache)
+
 
 def find_matches(store: Store, phash_radius: int = PHASH_RADIUS) -> dict[str, list[Match]]:
-    """Every profile's matches with other profiles, sorted for a stable input hash."""
+    """Every profile's matches with other profiles, as a dict (small stores; the scan streams)."""
+    compute_matches(store, phash_radius)
+    out: dict[str, list[Match]] = {}
+    for batch in store.iter_scan_batches(1000):
+        for item in batch:
+            if item["matches"]:
+                out[item["id"]] = [Match(*m) for m in item["matches"]]
+    return out
+
+
+def find_matches_allpairs(store: Store, phash_radius: int = PHASH_RADIUS) -> dict[str, list[Match]]:
+    """The all-pairs baseline: every photo hash against every other (O(n^2) XORs)."""
     names = store.names()
     out: dict[str, set[Match]] = defaultdict(set)
     for kind, value, ids in store.shared_artifacts(EXACT_KINDS):
@@ -61,7 +231,9 @@ def find_matches(store: Store, phash_radius: int = PHASH_RADIUS) -> dict[str, li
             out[a].add(Match("photo_phash", value, b, names.get(b), float(dist), detail))
             out[b].add(Match("photo_phash", value, a, names.get(a), float(dist), detail))
     _template_matches(store, out, names)
-    return {pid: sorted(ms, key=lambda m: (m.kind, m.other_id, m.value, m.distance)) for pid, ms in out.items()}
+    return {
+        pid: sorted(ms, key=lambda m: (m.kind, m.other_id, m.value, m.distance, m.detail)) for pid, ms in out.items()
+    }
 
 
 def sync_text_index(store: Store) -> LSHIndex:
@@ -97,7 +269,7 @@ def sync_text_index(store: Store) -> LSHIndex:
     return idx
 
 
-def _template_matches(store: Store, out: dict[str, set[Match]], names: dict[str, str | None]) -> None:
+def _template_matches(store: Store, out: dict[str, set[Match]], names: Mapping[str, str | None]) -> None:
     idx = sync_text_index(store)
     # LSH candidates are verified on the signatures with some slack, then on the exact shingles.
     cand = list(idx.pairs(threshold=TEMPLATE_JACCARD - 0.15))

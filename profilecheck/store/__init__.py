@@ -429,6 +429,113 @@ class Store:
             "INSERT OR REPLACE INTO profile_errors VALUES (?,?,?,?,?)", (pid, stage, item, reason, _now())
         )
 
+    # -- scan working set (matches and batched reads for the scale path) -------------------
+    def photo_hash_rows(self) -> Iterator[tuple[int, str, str]]:
+        """``(profile rowid, phash, mirrored phash)`` of every decoded photo, streaming.
+
+        JSON is unpacked by SQLite, so the matching stage never holds the features in Python.
+        """
+        cur = self.conn.execute(
+            """SELECT p.rowid, json_extract(j.value, '$.phash'), json_extract(j.value, '$.phash_mirror')
+               FROM analysis a JOIN profiles p ON p.id = a.profile_id, json_each(a.features, '$.photos') j
+               WHERE json_extract(j.value, '$.status') = 'ok' ORDER BY p.rowid"""
+        )
+        while rows := cur.fetchmany(10000):
+            yield from ((int(r[0]), r[1], r[2] or r[1]) for r in rows)
+
+    def reset_matches(self) -> None:
+        """Empty (or create) the scan's match table: a TEMP table, on disk, never in a migration."""
+        self.conn.execute(
+            """CREATE TEMP TABLE IF NOT EXISTS scan_matches (
+                   profile_rowid INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+                   other_rowid INTEGER NOT NULL, distance REAL NOT NULL, detail TEXT NOT NULL,
+                   UNIQUE (profile_rowid, kind, value, other_rowid, distance, detail))"""
+        )
+        self.conn.execute("DELETE FROM temp.scan_matches")
+
+    def add_exact_matches(self, kinds: Sequence[str]) -> int:
+        """Match every pair of profiles holding the same artifact value of one of ``kinds`` (in SQL)."""
+        marks = ",".join("?" * len(kinds))
+        with self.transaction() as c:
+            cur = c.execute(
+                f"""INSERT OR IGNORE INTO temp.scan_matches
+                    SELECT pa.rowid, s.kind, s.value, pb.rowid, 0.0, ''
+                    FROM (SELECT kind, value FROM artifacts WHERE kind IN ({marks})
+                          GROUP BY kind, value HAVING count(*) > 1) s
+                    JOIN artifacts a ON a.kind = s.kind AND a.value = s.value
+                    JOIN artifacts b ON b.kind = s.kind AND b.value = s.value AND b.profile_id != a.profile_id
+                    JOIN profiles pa ON pa.id = a.profile_id JOIN profiles pb ON pb.id = b.profile_id""",
+                list(kinds),
+            )
+            return int(cur.rowcount)
+
+    def add_matches(self, rows: Iterable[tuple[int, str, str, int, float, str]]) -> None:
+        """Add ``(profile rowid, kind, value, other rowid, distance, detail)`` rows to the scan's matches."""
+        with self.transaction() as c:
+            c.executemany("INSERT OR IGNORE INTO temp.scan_matches VALUES (?,?,?,?,?,?)", rows)
+
+    def rowids_and_names(self, ids: Sequence[str]) -> dict[str, tuple[int, str | None]]:
+        """``id -> (rowid, name)`` for the given profile ids (unknown ids are left out)."""
+        out: dict[str, tuple[int, str | None]] = {}
+        for i in range(0, len(ids), 500):
+            chunk = list(ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for r in self.conn.execute(f"SELECT id, rowid, name FROM profiles WHERE id IN ({marks})", chunk):
+                out[r[0]] = (int(r[1]), r[2])
+        return out
+
+    def rowids(self, ids: Sequence[str]) -> dict[str, int]:
+        return {k: v[0] for k, v in self.rowids_and_names(ids).items()}
+
+    def count_matches(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM temp.scan_matches").fetchone()[0])
+
+    def iter_scan_batches(self, batch: int) -> Iterator[list[dict[str, Any]]]:
+        """Profiles in id order, ``batch`` at a time, each with what scoring reads.
+
+        Each item: ``id``, ``content_hash``, ``data`` (profile JSON), ``features`` (JSON text or
+        ``None``), ``matches`` (rows ``(kind, value, other_id, other_name, distance, detail)``,
+        sorted) and ``verdict_hash`` (of the stored verdict, or ``None``). Memory is bounded by
+        the batch, whatever the size of the store.
+        """
+        last = ""
+        while True:
+            rows = self.conn.execute(
+                "SELECT rowid, id, content_hash, data FROM profiles WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+            ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][1]
+            ids = [r[1] for r in rows]
+            marks = ",".join("?" * len(ids))
+            feats = dict(
+                self.conn.execute(f"SELECT profile_id, features FROM analysis WHERE profile_id IN ({marks})", ids)
+            )
+            known = dict(
+                self.conn.execute(f"SELECT profile_id, input_hash FROM verdicts WHERE profile_id IN ({marks})", ids)
+            )
+            matches: dict[int, list[tuple[str, str, str, str | None, float, str]]] = {}
+            rowids = [r[0] for r in rows]
+            for m in self.conn.execute(
+                f"""SELECT m.profile_rowid, m.kind, m.value, p.id, p.name, m.distance, m.detail
+                    FROM temp.scan_matches m JOIN profiles p ON p.rowid = m.other_rowid
+                    WHERE m.profile_rowid IN ({",".join("?" * len(rowids))})
+                    ORDER BY m.profile_rowid, m.kind, p.id, m.value, m.distance, m.detail""",
+                rowids,
+            ):
+                matches.setdefault(m[0], []).append((m[1], m[2], m[3], m[4], float(m[5]), m[6]))
+            yield [
+                {
+                    "id": r[1],
+                    "content_hash": r[2],
+                    "data": r[3],
+                    "features": feats.get(r[1]),
+                    "matches": matches.get(r[0], []),
+                    "verdict_hash": known.get(r[1]),
+                }
+                for r in rows
+            ]
+
     # -- verdicts ---------------------------------------------------------------------------
     def verdict_hashes(self) -> dict[str, str]:
         return {r[0]: r[1] for r in self.conn.execute("SELECT profile_id, input_hash FROM verdicts")}
@@ -464,6 +571,10 @@ class Store:
         cur = self.conn.execute(f"SELECT * FROM verdicts ORDER BY {orders[order]}")
         while rows := cur.fetchmany(1000):
             yield from (_verdict(r) for r in rows)
+
+    def label_counts(self) -> dict[str, int]:
+        """Verdicts per label."""
+        return {r[0]: int(r[1]) for r in self.conn.execute("SELECT label, count(*) FROM verdicts GROUP BY label")}
 
     def count_verdicts(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM verdicts").fetchone()[0])
