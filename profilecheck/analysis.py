@@ -31,12 +31,14 @@ from profilecheck.normalize import (
     registered_domain,
 )
 from profilecheck.store.media import MediaStore
+from profilecheck.wallets import check_wallet
 
 __all__ = ["ANALYSIS_VERSION", "MIN_TEMPLATE_WORDS", "analyse", "analyse_json", "profile_texts"]
 
 log = get_logger(__name__)
 
-ANALYSIS_VERSION = "analyse@2"
+# 2: text documents; 3: wallets checked by chain (EIP-55, Base58Check, Bech32m, TRON), e-mail validator
+ANALYSIS_VERSION = "analyse@3"
 
 #: Artifact kinds that link profiles when two profiles hold the same value.
 EXACT_KINDS = ("photo_sha256", "email", "phone", "wallet", "email_domain", "link_domain", "link")
@@ -153,6 +155,10 @@ def analyse(profile: Profile, content_hash: str, media_root: str | Path) -> dict
     for i, raw in enumerate(profile.contacts.emails):
         if normalize_email(raw) is None:
             errors.append((f"email[{i}]", f"contacts.emails[{i}] is not an e-mail address"))
+    for i, w in enumerate(profile.contacts.wallets):
+        chk = check_wallet(w.chain, w.address)
+        if not chk.valid:
+            errors.append((f"wallet[{i}]", f"contacts.wallets[{i}] is not a valid {w.chain} address ({chk.reason})"))
     for i, raw in enumerate(profile.contacts.phones):
         if normalize_phone(raw, profile.country) is None:
             errors.append((f"phone[{i}]", f"contacts.phones[{i}] is not a possible phone number"))

@@ -19,6 +19,9 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 import tldextract
+from email_validator import EmailNotValidError, validate_email
+
+from profilecheck.wallets import check_wallet
 
 __all__ = [
     "FREE_MAIL_DOMAINS",
@@ -71,7 +74,12 @@ def normalize_email(email: str) -> str | None:
         e = e[7:]
     if not _EMAIL_RE.match(e):
         return None
-    local, domain = e.rsplit("@", 1)
+    try:
+        # Syntax only (no DNS): the validator knows the RFC rules, internationalised domains included.
+        checked = validate_email(e, check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError:
+        return None
+    local, domain = checked.local_part.lower(), checked.domain.lower()
     local = local.split("+", 1)[0]
     if domain in _DOT_INSENSITIVE:
         local = local.replace(".", "")
@@ -90,20 +98,12 @@ def normalize_phone(phone: str, region: str | None = None) -> str | None:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
-_HEX40 = re.compile(r"^0x[0-9a-fA-F]{40}$")
-
-
 def normalize_wallet(chain: str, address: str) -> str | None:
-    """``chain:address`` with the chain's own case rules (EVM addresses are case-insensitive)."""
-    c = chain.strip().lower()
-    a = address.strip()
-    if not c or not a:
-        return None
-    if _HEX40.match(a):
-        return f"evm:{a.lower()}"
-    if a.lower().startswith(("bc1", "tb1")):
-        a = a.lower()
-    return f"{c}:{a}"
+    """``chain:address`` in the chain's canonical form, or None when the address fails its checksum.
+
+    See :mod:`profilecheck.wallets` for the rules (EIP-55, Base58Check, Bech32/Bech32m, TRON).
+    """
+    return check_wallet(chain, address).canonical
 
 
 def normalize_link(url: str) -> str | None:

@@ -23,6 +23,7 @@ import numpy as np
 from profilecheck.analysis import ANALYSIS_VERSION, analyse_json
 from profilecheck.engine.bandjoin import bands
 from profilecheck.engine.matching import compute_matches, join_task
+from profilecheck.graph import build_clusters
 from profilecheck.logs import get_logger
 from profilecheck.model import Profile, Verdict
 from profilecheck.scoring import DEFAULT_PRIOR, score
@@ -161,9 +162,17 @@ def _analyse_stage(store: Store, runner: Runner, batch: int, progress: Progress 
     return done, errors
 
 
-def _input_hash(content_hash: str, features: Mapping[str, Any], matches: list[Any], fingerprint: str) -> str:
+def _input_hash(
+    content_hash: str,
+    features: Mapping[str, Any],
+    matches: list[Any],
+    fingerprint: str,
+    cluster: Mapping[str, Any] | None = None,
+) -> str:
     blob = json.dumps(
-        [content_hash, features, [asdict(m) for m in matches], fingerprint], sort_keys=True, separators=(",", ":")
+        [content_hash, features, [asdict(m) for m in matches], fingerprint, cluster],
+        sort_keys=True,
+        separators=(",", ":"),
     )
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -235,14 +244,32 @@ def score_batch(args: tuple[list[dict[str, Any]], str, float, dict[str, float] |
     for it in items:
         features = json.loads(it["features"]) if it["features"] else {}
         ms = [Match(*m) for m in it["matches"]]
-        h = _input_hash(it["content_hash"], features, ms, fingerprint)
+        cl = it.get("cluster")
+        h = _input_hash(it["content_hash"], features, ms, fingerprint, cl)
         if it["verdict_hash"] == h:
             out.append(None)
             continue
         profile = Profile.model_validate_json(it["data"])
-        ctx = Context(features=features, matches=tuple(ms), now=when)
+        ctx = Context(features=features, matches=tuple(ms), cluster=cl, now=when)
         out.append((evaluate(profile, ctx, prior=prior, weights=weights), h))
     return out
+
+
+def _clusters(store: Store) -> dict[str, dict[str, Any]]:
+    """Cluster the profiles by the scan's matches (:mod:`profilecheck.graph`), store the clusters,
+    and return each clustered profile's cluster. Only matched profiles are held in memory."""
+    matches: dict[str, list[Match]] = {}
+    for pid, kind, value, other, other_name, distance, detail in store.iter_scan_matches():
+        matches.setdefault(pid, []).append(Match(kind, value, other, other_name, distance, detail))
+    clusters = [c.to_dict() for c in build_clusters(matches, store.names_of(sorted(matches)))]
+    store.save_clusters(clusters)
+    return {pid: c for c in clusters for pid in c["members"]}
+
+
+def _with_clusters(items: list[dict[str, Any]], member_of: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    for it in items:
+        it["cluster"] = member_of.get(it["id"])
+    return items
 
 
 def _scan(
@@ -261,6 +288,7 @@ def _scan(
     if progress:
         progress("match", 0, 1)
     compute_matches(store, join_fn=runner.band_join)
+    member_of = _clusters(store)
     if progress:
         progress("match", 1, 1)
     fingerprint = signals_fingerprint() + json.dumps([prior, sorted((weights or {}).items())])
@@ -270,7 +298,7 @@ def _scan(
         progress("score", 0, total)
     seen = 0
     w = dict(weights) if weights is not None else None
-    args = ((items, fingerprint, prior, w, when) for items in store.iter_scan_batches(batch))
+    args = ((_with_clusters(items, member_of), fingerprint, prior, w, when) for items in store.iter_scan_batches(batch))
     for results in _pipelined(runner, score_batch, args, depth=runner.workers * 2 + 1):
         seen += len(results)
         changed = [r for r in results if r is not None]

@@ -46,6 +46,8 @@ class Context:
 
     features: Mapping[str, Any] = field(default_factory=dict)
     matches: tuple[Match, ...] = ()
+    #: the cluster of profiles this one belongs to (``Cluster.to_dict()`` of :mod:`profilecheck.graph`), if any
+    cluster: Mapping[str, Any] | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
 

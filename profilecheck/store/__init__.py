@@ -115,7 +115,63 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX text_docs_profile ON text_docs(profile_id)
         """,
     ),
+    (
+        "0003_review_clusters_decisions",
+        """
+        CREATE TABLE clusters (
+            id TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            evidence REAL NOT NULL,
+            is_ring INTEGER NOT NULL,
+            data TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE cluster_members (
+            cluster_id TEXT NOT NULL REFERENCES clusters(id) ON DELETE CASCADE,
+            profile_id TEXT NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            PRIMARY KEY (cluster_id, profile_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX cluster_members_profile ON cluster_members(profile_id);
+        CREATE TRIGGER cluster_member_gone AFTER DELETE ON cluster_members
+            BEGIN DELETE FROM clusters WHERE id = OLD.cluster_id; END;
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            profile_id TEXT NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+            decision TEXT NOT NULL CHECK (decision IN ('fake', 'genuine', 'unsure')),
+            reason TEXT NOT NULL CHECK (length(trim(reason)) > 0),
+            reviewer TEXT NOT NULL CHECK (length(trim(reviewer)) > 0),
+            at TEXT NOT NULL,
+            score INTEGER,
+            label TEXT
+        );
+        CREATE INDEX decisions_profile ON decisions(profile_id, id);
+        CREATE TABLE erasure_in_progress (since TEXT NOT NULL);
+        CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+            BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+        CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+            WHEN NOT EXISTS (SELECT 1 FROM erasure_in_progress)
+            BEGIN SELECT RAISE(ABORT, 'decisions are append-only (only purge erases them)'); END
+        """,
+    ),
 )
+
+
+def _statements(sql: str) -> Iterator[str]:
+    """Split a migration script into statements; a trigger's ``BEGIN ... END`` body stays whole.
+
+    >>> list(_statements("CREATE TABLE t (x); CREATE TRIGGER g BEFORE DELETE ON t BEGIN SELECT 1; END"))
+    ['CREATE TABLE t (x);', 'CREATE TRIGGER g BEFORE DELETE ON t BEGIN SELECT 1; END;']
+    """
+    buf = ""
+    for part in sql.split(";"):
+        buf += part + ";"
+        if sqlite3.complete_statement(buf):
+            stmt = buf.strip()
+            buf = ""
+            if stmt != ";":
+                yield stmt
+    if buf.strip(" \n;"):
+        yield buf.strip()
 
 
 def _now() -> str:
@@ -209,7 +265,7 @@ class Store:
             if name in done:
                 continue
             with self.transaction() as c:
-                for stmt in filter(None, (s.strip() for s in sql.split(";"))):
+                for stmt in _statements(sql):
                     c.execute(stmt)
                 c.execute("INSERT INTO migrations VALUES (?, ?)", (name, _now()))
             applied.append(name)
@@ -487,6 +543,20 @@ class Store:
     def rowids(self, ids: Sequence[str]) -> dict[str, int]:
         return {k: v[0] for k, v in self.rowids_and_names(ids).items()}
 
+    def iter_scan_matches(self) -> Iterator[tuple[str, str, str, str, str | None, float, str]]:
+        """Every match of the scan: ``(profile_id, kind, value, other_id, other_name, distance, detail)``."""
+        cur = self.conn.execute(
+            """SELECT a.id, m.kind, m.value, b.id, b.name, m.distance, m.detail
+               FROM temp.scan_matches m JOIN profiles a ON a.rowid = m.profile_rowid
+               JOIN profiles b ON b.rowid = m.other_rowid ORDER BY a.id, m.kind, b.id, m.value"""
+        )
+        while rows := cur.fetchmany(10000):
+            yield from ((r[0], r[1], r[2], r[3], r[4], float(r[5]), r[6]) for r in rows)
+
+    def names_of(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """``id -> name`` for the given profile ids."""
+        return {k: v[1] for k, v in self.rowids_and_names(ids).items()}
+
     def count_matches(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM temp.scan_matches").fetchone()[0])
 
@@ -579,6 +649,85 @@ class Store:
     def count_verdicts(self) -> int:
         return int(self.conn.execute("SELECT count(*) FROM verdicts").fetchone()[0])
 
+    # -- clusters ---------------------------------------------------------------------------
+    def save_clusters(self, clusters: Iterable[dict[str, Any]]) -> int:
+        """Replace the stored clusters by these (each a ``Cluster.to_dict()``), in one transaction."""
+        now = _now()
+        n = 0
+        with self.transaction() as c:
+            c.execute("DELETE FROM cluster_members")
+            c.execute("DELETE FROM clusters")
+            for d in clusters:
+                c.execute(
+                    "INSERT INTO clusters VALUES (?,?,?,?,?,?)",
+                    (d["id"], d["size"], d["evidence"], int(d["is_ring"]), json.dumps(d, sort_keys=True), now),
+                )
+                c.executemany(
+                    "INSERT OR IGNORE INTO cluster_members VALUES (?,?)", [(d["id"], m) for m in d["members"]]
+                )
+                n += 1
+        return n
+
+    def clusters(self, rings_only: bool = False) -> list[dict[str, Any]]:
+        """Stored clusters, rings first, strongest evidence first."""
+        where = "WHERE is_ring = 1" if rings_only else ""
+        rows = self.conn.execute(f"SELECT data FROM clusters {where} ORDER BY is_ring DESC, evidence DESC, id")
+        return [json.loads(r[0]) for r in rows]
+
+    def get_cluster(self, cluster_id: str) -> dict[str, Any] | None:
+        r = self.conn.execute("SELECT data FROM clusters WHERE id=?", (cluster_id,)).fetchone()
+        return None if r is None else dict(json.loads(r[0]))
+
+    def cluster_of(self, pid: str) -> dict[str, Any] | None:
+        r = self.conn.execute(
+            "SELECT c.data FROM clusters c JOIN cluster_members m ON m.cluster_id = c.id WHERE m.profile_id=?", (pid,)
+        ).fetchone()
+        return None if r is None else dict(json.loads(r[0]))
+
+    # -- reviewers' decisions (append-only) -------------------------------------------------------
+    def record_decision(self, pid: str, decision: str, reason: str, reviewer: str) -> dict[str, Any]:
+        """Append a reviewer's decision on a profile; earlier decisions stay (the table refuses edits).
+
+        Raises:
+            StorageError: unknown profile, a decision other than fake/genuine/unsure, or an empty
+                reason or reviewer.
+        """
+        if decision not in ("fake", "genuine", "unsure"):
+            raise StorageError(f"decision must be fake, genuine or unsure, got {decision!r}", profile_id=pid)
+        if not reason.strip():
+            raise StorageError("a decision needs a reason", profile_id=pid)
+        if not reviewer.strip():
+            raise StorageError("a decision needs the reviewer's name", profile_id=pid)
+        if self.conn.execute("SELECT 1 FROM profiles WHERE id=?", (pid,)).fetchone() is None:
+            raise StorageError(f"no profile with id {pid!r}", profile_id=pid)
+        v = self.get_verdict(pid)
+        at = datetime.now(UTC).isoformat(timespec="microseconds")
+        cur = self.conn.execute(
+            "INSERT INTO decisions (profile_id, decision, reason, reviewer, at, score, label) VALUES (?,?,?,?,?,?,?)",
+            (pid, decision, reason.strip(), reviewer.strip(), at, v.score if v else None, str(v.label) if v else None),
+        )
+        return {
+            "id": int(cur.lastrowid or 0),
+            "profile_id": pid,
+            "decision": decision,
+            "reason": reason.strip(),
+            "reviewer": reviewer.strip(),
+            "at": at,
+        }
+
+    def decisions(self, pid: str | None = None, latest_only: bool = False) -> list[dict[str, Any]]:
+        """Recorded decisions, oldest first; ``latest_only`` keeps each profile's last one."""
+        sql = "SELECT id, profile_id, decision, reason, reviewer, at, score, label FROM decisions"
+        args: tuple[str, ...] = ()
+        if pid is not None:
+            sql += " WHERE profile_id=?"
+            args = (pid,)
+        rows = [dict(r) for r in self.conn.execute(sql + " ORDER BY id", args)]
+        if latest_only:
+            last = {r["profile_id"]: r for r in rows}
+            rows = sorted(last.values(), key=lambda r: r["id"])
+        return rows
+
     # -- runs -------------------------------------------------------------------------------
     def start_run(self, kind: str) -> int:
         cur = self.conn.execute("INSERT INTO runs (kind, started_at) VALUES (?, ?)", (kind, _now()))
@@ -610,6 +759,8 @@ class Store:
         report = PurgeReport(cutoff=stamp)
         self.conn.execute("PRAGMA secure_delete=ON")
         with self.transaction() as c:
+            # Reviewers' decisions are append-only, except for this: erasing a person's data.
+            c.execute("INSERT INTO erasure_in_progress VALUES (?)", (_now(),))
             rows = c.execute("SELECT id, data FROM profiles WHERE updated_at < ?", (stamp,)).fetchall()
             ids = [r[0] for r in rows]
             shas: set[str] = set()
@@ -627,6 +778,7 @@ class Store:
             ]
             c.executemany("DELETE FROM media WHERE sha256=?", [(sha,) for sha in orphans])
             report.import_errors = c.execute("DELETE FROM import_errors WHERE at < ?", (stamp,)).rowcount
+            c.execute("DELETE FROM erasure_in_progress")
         for sha in orphans:  # after the commit: a crash here leaves a file no row points at, never the reverse
             self.media.delete(sha)
         report.media = len(orphans)

@@ -1,0 +1,230 @@
+"""Rings: profiles linked by the artifacts they share, and the clusters they form.
+
+Every :class:`~profilecheck.signals.Match` the matching stage found (a reused photo, a shared
+wallet, phone, e-mail, private domain, portfolio link, bio template, or any kind added later)
+is an edge between two profiles. An edge's weight sums, per *family* of artifact (all photo
+matches are one family, all text matches another, each contact kind its own), the strongest
+kind's weight in that family, scaled down when the two profiles carry the same name (one
+person's own accounts: :func:`profilecheck.signals._util.link_weight`). Edges lighter than
+:data:`EDGE_MIN` are dropped; the connected components of the rest are the clusters.
+
+A cluster is called a *ring* when it is tied by at least two families of artifact and its
+evidence (per family, the strongest kind's weight plus a fifth for each further distinct shared
+value, up to five) reaches :data:`RING_MIN`. Size alone never makes a ring: colleagues at one
+small agency share one company domain, and a thousand people share it at a large employer;
+neither is a second, independent tie.
+
+>>> from profilecheck.signals import Match
+>>> ms = {
+...     "m:a": [Match("wallet", "evm:0x1", "m:b", "B"), Match("photo_sha256", "f0", "m:b", "B")],
+...     "m:b": [Match("wallet", "evm:0x1", "m:a", "A"), Match("photo_sha256", "f0", "m:a", "A")],
+... }
+>>> [(c.size, c.is_ring, c.families) for c in build_clusters(ms, {"m:a": "A", "m:b": "B"})]
+[(2, True, ('photo', 'wallet'))]
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from profilecheck.signals import Match
+from profilecheck.signals._util import link_weight
+
+__all__ = [
+    "DEFAULT_KIND_WEIGHT",
+    "EDGE_MIN",
+    "KIND_WEIGHTS",
+    "RING_MIN",
+    "Cluster",
+    "build_clusters",
+    "build_graph",
+    "family",
+]
+
+#: How much one shared artifact of a kind ties two profiles (log-odds scale, as the signals).
+KIND_WEIGHTS: dict[str, float] = {
+    "photo_sha256": 3.0,
+    "photo_phash": 3.0,
+    "wallet": 3.0,
+    "phone": 2.5,
+    "email": 2.5,
+    "text_template": 2.5,
+    "email_domain": 1.2,
+    "link": 1.2,
+    "repo": 1.2,
+    "link_domain": 0.8,
+}
+#: Weight of a match kind this module does not know yet (new matchers land without edits here).
+DEFAULT_KIND_WEIGHT = 1.5
+EDGE_MIN = 1.0
+RING_MIN = 5.0
+
+
+def family(kind: str) -> str:
+    """The family of a match kind: every ``photo_*`` kind is ``photo``, every ``text_*`` is ``text``.
+
+    >>> family("photo_phash"), family("text_template"), family("wallet")
+    ('photo', 'text', 'wallet')
+    """
+    head = kind.split("_", 1)[0]
+    return head if head in ("photo", "text", "face", "bio") else kind
+
+
+def kind_weight(kind: str) -> float:
+    return KIND_WEIGHTS.get(kind, DEFAULT_KIND_WEIGHT)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Profiles tied together by shared artifacts.
+
+    ``artifacts`` lists each shared value with its kind and the members that hold it;
+    ``evidence`` is the score that decides ``is_ring`` (see the module docstring).
+    """
+
+    id: str
+    members: tuple[str, ...]
+    evidence: float
+    is_ring: bool
+    families: tuple[str, ...]
+    artifacts: tuple[dict[str, Any], ...] = ()
+    edges: tuple[tuple[str, str, float], ...] = ()
+    ties: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "size": self.size,
+            "members": list(self.members),
+            "evidence": round(self.evidence, 4),
+            "is_ring": self.is_ring,
+            "families": list(self.families),
+            "artifacts": [dict(a) for a in self.artifacts],
+            "edges": [[a, b, round(w, 4)] for a, b, w in self.edges],
+            "ties": {k: round(v, 4) for k, v in sorted(self.ties.items())},
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Cluster:
+        return cls(
+            id=d["id"],
+            members=tuple(d["members"]),
+            evidence=float(d["evidence"]),
+            is_ring=bool(d["is_ring"]),
+            families=tuple(d["families"]),
+            artifacts=tuple(d.get("artifacts", ())),
+            edges=tuple((a, b, float(w)) for a, b, w in d.get("edges", ())),
+            ties=dict(d.get("ties", {})),
+        )
+
+
+def _edge_weight(ms: Iterable[Match], platform: str, name: str | None) -> tuple[float, dict[str, float]]:
+    best: dict[str, float] = {}
+    for m in ms:
+        f = family(m.kind)
+        best[f] = max(best.get(f, 0.0), kind_weight(m.kind))
+    rel = 1.0
+    for m in ms:
+        rel = link_weight(platform, name, m.other_id, m.other_name)
+        break
+    return rel * sum(best.values()), best
+
+
+def build_graph(matches: Mapping[str, Iterable[Match]], names: Mapping[str, str | None]) -> nx.Graph:
+    """The weighted graph of profiles: one edge per pair that shares anything.
+
+    Each edge carries ``weight`` (see the module docstring), ``families`` (family -> weight)
+    and ``matches`` (the :class:`Match` objects seen from the lower id).
+    """
+    g: nx.Graph = nx.Graph()
+    by_pair: dict[tuple[str, str], list[Match]] = defaultdict(list)
+    for pid, ms in matches.items():
+        for m in ms:
+            if m.other_id == pid:
+                continue
+            if pid < m.other_id:
+                by_pair[(pid, m.other_id)].append(m)
+    for (a, b), ms in sorted(by_pair.items()):
+        w, fams = _edge_weight(ms, a.split(":", 1)[0], names.get(a))
+        g.add_edge(a, b, weight=w, families=fams, matches=ms)
+    return g
+
+
+def _cluster_id(members: Iterable[str]) -> str:
+    blob = "\n".join(sorted(members)).encode()
+    return "c-" + hashlib.sha256(blob).hexdigest()[:12]
+
+
+def build_clusters(
+    matches: Mapping[str, Iterable[Match]],
+    names: Mapping[str, str | None],
+    *,
+    edge_min: float = EDGE_MIN,
+    ring_min: float = RING_MIN,
+) -> list[Cluster]:
+    """Cluster the profiles that share artifacts; rings first, then by evidence.
+
+    Args:
+        matches: profile id -> its matches (from :func:`profilecheck.engine.matching.find_matches`).
+        names: profile id -> name (to weigh down links between one person's own accounts).
+        edge_min: lightest edge kept.
+        ring_min: evidence at which a cluster tied by two or more families is a ring.
+    """
+    g = build_graph(matches, names)
+    strong = nx.Graph()
+    strong.add_edges_from((a, b, d) for a, b, d in g.edges(data=True) if d["weight"] >= edge_min)
+    out: list[Cluster] = []
+    for comp in nx.connected_components(strong):
+        members = tuple(sorted(comp))
+        sub = strong.subgraph(members)
+        holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+        ties: dict[str, float] = defaultdict(float)
+        for a, b, d in sub.edges(data=True):
+            ties[a] += d["weight"]
+            ties[b] += d["weight"]
+            for m in d["matches"]:
+                holders[(m.kind, m.value)].update((a, b))
+        per_family: dict[str, list[str]] = defaultdict(list)
+        for kind, _value in holders:
+            per_family[family(kind)].append(kind)
+        evidence = 0.0
+        for kinds in per_family.values():
+            evidence += max(kind_weight(k) for k in kinds) * (1 + 0.2 * min(5, len(kinds) - 1))
+        fams = tuple(sorted(per_family))
+        artifacts = tuple(
+            {"kind": k, "value": v, "family": family(k), "holders": sorted(h)} for (k, v), h in sorted(holders.items())
+        )
+        edges = tuple(
+            sorted(
+                (a, b, float(d["weight"])) if a < b else (b, a, float(d["weight"])) for a, b, d in sub.edges(data=True)
+            )
+        )
+        out.append(
+            Cluster(
+                id=_cluster_id(members),
+                members=members,
+                evidence=evidence,
+                is_ring=len(fams) >= 2 and evidence >= ring_min,
+                families=fams,
+                artifacts=artifacts,
+                edges=edges,
+                ties=dict(ties),
+            )
+        )
+    out.sort(key=lambda c: (not c.is_ring, -c.evidence, c.id))
+    return out
+
+
+def membership(clusters: Iterable[Cluster]) -> dict[str, Cluster]:
+    """profile id -> its cluster."""
+    return {pid: c for c in clusters for pid in c.members}
