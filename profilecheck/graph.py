@@ -5,12 +5,15 @@ wallet, phone, e-mail, private domain, portfolio link, bio template, or any kind
 is an edge between two profiles. An edge's weight sums, per *family* of artifact (all photo
 matches are one family, all text matches another, each contact kind its own), the strongest
 kind's weight in that family, scaled down when the two profiles carry the same name (one
-person's own accounts: :func:`profilecheck.signals._util.link_weight`). Edges lighter than
-:data:`EDGE_MIN` are dropped; the connected components of the rest are the clusters.
+person's own accounts: :func:`profilecheck.signals._util.link_weight`). An edge clusters two
+profiles when it weighs at least :data:`EDGE_MIN` and ties them by two families, or by one
+family weighing :data:`SINGLE_MIN` (the same photo, the same wallet): a bio template alone
+circulates between rings and a phone number alone gets recycled. The connected components of
+those edges are the clusters.
 
 A cluster is called a *ring* when it is tied by at least two families of artifact and its
-evidence (per family, the strongest kind's weight plus a fifth for each further distinct shared
-value, up to five) reaches :data:`RING_MIN`. Size alone never makes a ring: colleagues at one
+evidence (per family, the strongest link-weighted tie plus a fifth for each further distinct
+shared value, up to five) reaches :data:`RING_MIN`. Size alone never makes a ring: colleagues at one
 small agency share one company domain, and a thousand people share it at a large employer;
 neither is a second, independent tie.
 
@@ -63,6 +66,9 @@ KIND_WEIGHTS: dict[str, float] = {
 #: Weight of a match kind this module does not know yet (new matchers land without edits here).
 DEFAULT_KIND_WEIGHT = 1.5
 EDGE_MIN = 1.0
+#: One family alone ties two profiles into a cluster only at this weight (the same photo or wallet):
+#: bio templates circulate between rings and phone numbers get recycled, so alone they link, not cluster.
+SINGLE_MIN = 3.0
 RING_MIN = 5.0
 
 
@@ -128,23 +134,22 @@ class Cluster:
         )
 
 
-def _edge_weight(ms: Iterable[Match], platform: str, name: str | None) -> tuple[float, dict[str, float]]:
+def _edge_weight(ms: list[Match], platform: str, name: str | None) -> tuple[float, float, dict[str, float]]:
+    """(weight, link factor, family -> strongest kind weight) of the edge the matches make."""
     best: dict[str, float] = {}
     for m in ms:
         f = family(m.kind)
         best[f] = max(best.get(f, 0.0), kind_weight(m.kind))
-    rel = 1.0
-    for m in ms:
-        rel = link_weight(platform, name, m.other_id, m.other_name)
-        break
-    return rel * sum(best.values()), best
+    rel = link_weight(platform, name, ms[0].other_id, ms[0].other_name) if ms else 1.0
+    return rel * sum(best.values()), rel, best
 
 
 def build_graph(matches: Mapping[str, Iterable[Match]], names: Mapping[str, str | None]) -> nx.Graph:
     """The weighted graph of profiles: one edge per pair that shares anything.
 
-    Each edge carries ``weight`` (see the module docstring), ``families`` (family -> weight)
-    and ``matches`` (the :class:`Match` objects seen from the lower id).
+    Each edge carries ``weight`` (see the module docstring), ``rel`` (the same-name link
+    factor), ``families`` (family -> weight) and ``matches`` (the :class:`Match` objects seen
+    from the lower id).
     """
     g: nx.Graph = nx.Graph()
     by_pair: dict[tuple[str, str], list[Match]] = defaultdict(list)
@@ -155,9 +160,14 @@ def build_graph(matches: Mapping[str, Iterable[Match]], names: Mapping[str, str 
             if pid < m.other_id:
                 by_pair[(pid, m.other_id)].append(m)
     for (a, b), ms in sorted(by_pair.items()):
-        w, fams = _edge_weight(ms, a.split(":", 1)[0], names.get(a))
-        g.add_edge(a, b, weight=w, families=fams, matches=ms)
+        w, rel, fams = _edge_weight(ms, a.split(":", 1)[0], names.get(a))
+        g.add_edge(a, b, weight=w, rel=rel, families=fams, matches=ms)
     return g
+
+
+def _keep(d: Mapping[str, Any], edge_min: float) -> bool:
+    w = float(d["weight"])
+    return w >= edge_min and (len(d["families"]) >= 2 or w >= SINGLE_MIN)
 
 
 def _cluster_id(members: Iterable[str]) -> str:
@@ -182,24 +192,26 @@ def build_clusters(
     """
     g = build_graph(matches, names)
     strong = nx.Graph()
-    strong.add_edges_from((a, b, d) for a, b, d in g.edges(data=True) if d["weight"] >= edge_min)
+    strong.add_edges_from((a, b, d) for a, b, d in g.edges(data=True) if _keep(d, edge_min))
     out: list[Cluster] = []
     for comp in nx.connected_components(strong):
         members = tuple(sorted(comp))
         sub = strong.subgraph(members)
         holders: dict[tuple[str, str], set[str]] = defaultdict(set)
         ties: dict[str, float] = defaultdict(float)
+        top: dict[str, float] = defaultdict(float)  # family -> strongest (link-weighted) tie
         for a, b, d in sub.edges(data=True):
             ties[a] += d["weight"]
             ties[b] += d["weight"]
+            for f, w in d["families"].items():
+                top[f] = max(top[f], w * d["rel"])
             for m in d["matches"]:
                 holders[(m.kind, m.value)].update((a, b))
-        per_family: dict[str, list[str]] = defaultdict(list)
+        values: dict[str, int] = defaultdict(int)
         for kind, _value in holders:
-            per_family[family(kind)].append(kind)
-        evidence = 0.0
-        for kinds in per_family.values():
-            evidence += max(kind_weight(k) for k in kinds) * (1 + 0.2 * min(5, len(kinds) - 1))
+            values[family(kind)] += 1
+        evidence = sum(w * (1 + 0.2 * min(5, values[f] - 1)) for f, w in top.items())
+        per_family = top
         fams = tuple(sorted(per_family))
         artifacts = tuple(
             {"kind": k, "value": v, "family": family(k), "holders": sorted(h)} for (k, v), h in sorted(holders.items())
