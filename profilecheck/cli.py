@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -38,6 +39,11 @@ Workspace = Annotated[
 ]
 
 
+# Sources for `profilecheck import SOURCE ARGS...` that are not files (API importers), registered
+# by command modules: name -> callable(args, workspace, **options).
+API_IMPORTERS: dict[str, Callable[..., None]] = {}
+
+
 def _store(workspace: Path):  # type: ignore[no-untyped-def]
     from profilecheck.store import Store
 
@@ -58,15 +64,27 @@ def _progress() -> Progress:
 
 @app.command("import")
 def import_cmd(
-    files: Annotated[list[Path], typer.Argument(help="JSONL or CSV files of profiles.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="JSONL or CSV files of profiles; or an API source and its arguments.")
+    ],
     workspace: Workspace = Path(DEFAULT_WORKSPACE),
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from the suffix).")] = None,
     mapping: Annotated[
         str | None, typer.Option(help="CSV column mapping: a built-in name (github) or a TOML file.")
     ] = None,
+    api_url: Annotated[str | None, typer.Option(help="API base URL of an API source (default: the public one).")] = None,
+    web_url: Annotated[str | None, typer.Option(help="Web base URL of an API source (GitHub: commit .patch files).")] = None,
+    allow_loopback: Annotated[bool, typer.Option(help="Let the SSRF guard pass loopback (test servers only).")] = False,
 ) -> None:
-    """Import profiles from files you hold (JSONL in the profile format, or CSV with a mapping)."""
+    """Import profiles from files you hold (JSONL, CSV with a mapping) or an API (`profilecheck import github LOGIN...`)."""
     from profilecheck.importers import import_file
+
+    source = str(files[0]) if files else ""
+    if source in API_IMPORTERS and not files[0].exists():
+        API_IMPORTERS[source](
+            [str(f) for f in files[1:]], workspace, api_url=api_url, web_url=web_url, allow_loopback=allow_loopback
+        )
+        return
 
     with _store(workspace) as store:
         for f in files:
@@ -238,21 +256,35 @@ def sample(
 def demo(
     out: Annotated[Path, typer.Option(help="Folder for the demo's sample, workspace and report.")] = Path("build/demo"),
 ) -> None:
-    """Run the whole job on the bundled sample: generate, import, scan, summarise, report."""
+    """Run the whole job on the bundled sample: generate, serve as a site, crawl, scan, summarise, report."""
+    import shutil
+
     from profilecheck.engine import scan as run_scan
-    from profilecheck.importers import import_file
     from profilecheck.report import build_report
     from profilecheck.sample import write_sample
+    from profilecheck.sample_site import render_site, serve_site
+    from spiders.run import crawl_settings, run_spider
 
     s = write_sample(out / "sample")
     console.print(
         f"sample: {s.profiles} profiles ({s.genuine} genuine, {s.fake} in {s.rings} planted rings) in {out / 'sample'}"
     )
+    pages = render_site(out / "sample")
+    shutil.rmtree(out / "workspace", ignore_errors=True)  # the demo gathers from scratch every time
+    with serve_site(out / "sample") as base:
+        urls = out / "sample" / "urls.txt"
+        urls.write_text("".join(f"{base}/{p}\n" for p in pages), encoding="utf-8")
+        console.print(f"site: {len(pages)} profile pages with JSON-LD and headshots served at {base}/ (loopback)")
+        settings = crawl_settings(out / "workspace", allow_loopback=True, local_fast=True, log_level="ERROR")
+        crawl_stats = run_spider("profile", settings, from_file=str(urls))
     with _store(out / "workspace") as store:
-        rep = import_file(store, out / "sample" / "profiles.jsonl")
-        console.print(f"import: {rep.imported} profiles, {len(rep.errors)} refused row(s)")
-        for line, reason in rep.errors:
-            console.print(f"  profiles.jsonl:{line}: {reason}", markup=False, highlight=False)
+        results = store.crawl_results()
+        ok = sum(1 for r in results if r["status"] == "ok")
+        console.print(
+            f"crawl: {crawl_stats.get('response_received_count', 0)} responses, {ok} profiles gathered "
+            f"({store.count_profiles()} in the store), {len(results) - ok} pages UNKNOWN or missing, "
+            f"{len(list(store.media))} images stored by content hash"
+        )
         with _progress() as prog:
             tasks: dict[str, TaskID] = {}
 

@@ -153,6 +153,22 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             BEGIN SELECT RAISE(ABORT, 'decisions are append-only (only purge erases them)'); END
         """,
     ),
+    (
+        "0004_crawl_results",
+        """
+        CREATE TABLE crawl_results (
+            url TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT '',
+            profile_id TEXT,
+            spider TEXT NOT NULL,
+            fetched_at TEXT NOT NULL
+        );
+        CREATE INDEX crawl_results_status ON crawl_results(status);
+        CREATE INDEX crawl_results_profile ON crawl_results(profile_id);
+        """,
+    ),
 )
 
 
@@ -352,6 +368,29 @@ class Store:
 
     def import_errors(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.conn.execute("SELECT source, line, reason, at FROM import_errors ORDER BY id")]
+
+    # -- crawl results ----------------------------------------------------------------------
+    def record_crawl_result(
+        self, url: str, status: str, reason: str, *, spider: str, detail: str = "", profile_id: str | None = None
+    ) -> None:
+        """Record what gathering ``url`` gave: ``ok``, ``missing`` or ``unknown`` (with the reason).
+
+        An UNKNOWN result (blocked, rate-limited, captcha) is kept as such: it is never a clean profile.
+        """
+        if status not in ("ok", "missing", "unknown"):
+            raise ValueError(f"crawl status must be ok, missing or unknown, got {status!r}")
+        self.conn.execute(
+            "INSERT OR REPLACE INTO crawl_results VALUES (?,?,?,?,?,?,?)",
+            (url, status, reason, detail, profile_id, spider, _now()),
+        )
+
+    def crawl_results(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Recorded crawl results, optionally of one status, by URL."""
+        if status is None:
+            rows = self.conn.execute("SELECT * FROM crawl_results ORDER BY url")
+        else:
+            rows = self.conn.execute("SELECT * FROM crawl_results WHERE status=? ORDER BY url", (status,))
+        return [dict(r) for r in rows]
 
     # -- media ------------------------------------------------------------------------------
     def record_media(self, sha256: str, fmt: str | None, width: int | None, height: int | None, size: int) -> None:

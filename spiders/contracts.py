@@ -1,0 +1,36 @@
+"""A spider contract that points a callback at a saved fixture, so ``scrapy check`` runs offline.
+
+``@fixture <site> <present|absent>`` loads the site definition's saved HTML for that example and
+sends the request as a ``file:`` URL (Scrapy's file handler: no socket is opened), with the
+example's real URL in ``meta["pc_page_url"]`` for the callback to use as the page address.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.contracts import Contract
+
+from spiders.sites import load_sites
+
+__all__ = ["FixtureContract"]
+
+
+class FixtureContract(Contract):
+    """``@fixture demo-marketplace present``"""
+
+    name = "fixture"
+
+    def adjust_request_args(self, args: dict[str, Any]) -> dict[str, Any]:
+        site_name, kind = self.args[0], self.args[1]
+        site = next((s for s in load_sites() if s.name == site_name), None)
+        if site is None or kind not in site.examples:
+            raise ValueError(f"@fixture {site_name} {kind}: no such site example")
+        example = site.examples[kind]
+        args["url"] = site.fixture(kind).resolve().as_uri()
+        meta = dict(args.get("meta") or {})
+        meta.update(
+            {"pc_fixture": True, "pc_page_url": example["url"], "pc_status": int(example.get("status", 200))}
+        )
+        args["meta"] = meta
+        return args
