@@ -9,8 +9,8 @@ import csv
 import json
 import os
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -72,11 +72,17 @@ def import_cmd(
     mapping: Annotated[
         str | None, typer.Option(help="CSV column mapping: a built-in name (github) or a TOML file.")
     ] = None,
-    api_url: Annotated[str | None, typer.Option(help="API base URL of an API source (default: the public one).")] = None,
-    web_url: Annotated[str | None, typer.Option(help="Web base URL of an API source (GitHub: commit .patch files).")] = None,
-    allow_loopback: Annotated[bool, typer.Option(help="Let the SSRF guard pass loopback (test servers only).")] = False,
+    api_url: Annotated[
+        str | None, typer.Option(help="API base URL of an API source (default: the public one).")
+    ] = None,
+    web_url: Annotated[
+        str | None, typer.Option(help="Web base URL of an API source (GitHub: commit .patch files).")
+    ] = None,
+    allow_loopback: Annotated[
+        bool, typer.Option(help="Let the SSRF guard pass loopback (test servers only).")
+    ] = False,
 ) -> None:
-    """Import profiles from files you hold (JSONL, CSV with a mapping) or an API (`profilecheck import github LOGIN...`)."""
+    """Import profiles from files you hold (JSONL, CSV with a mapping) or an API: `import github LOGIN...`."""
     from profilecheck.importers import import_file
 
     source = str(files[0]) if files else ""

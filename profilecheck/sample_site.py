@@ -71,7 +71,7 @@ def _jsonld(rec: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fact(key: str, value: Any, label: str) -> str:
-    return f"<dt>{escape(label)}</dt><dd data-pc=\"{key}\">{escape(str(value))}</dd>"
+    return f'<dt>{escape(label)}</dt><dd data-pc="{key}">{escape(str(value))}</dd>'
 
 
 def render_page(rec: dict[str, Any]) -> str:

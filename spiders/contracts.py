@@ -29,8 +29,6 @@ class FixtureContract(Contract):
         example = site.examples[kind]
         args["url"] = site.fixture(kind).resolve().as_uri()
         meta = dict(args.get("meta") or {})
-        meta.update(
-            {"pc_fixture": True, "pc_page_url": example["url"], "pc_status": int(example.get("status", 200))}
-        )
+        meta.update({"pc_fixture": True, "pc_page_url": example["url"], "pc_status": int(example.get("status", 200))})
         args["meta"] = meta
         return args

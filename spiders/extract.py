@@ -30,7 +30,9 @@ def _types(node: dict[str, Any]) -> set[str]:
     return set()
 
 
-def _walk(node: Any, depth: int, parent: dict[str, Any] | None, out: list[tuple[dict[str, Any], dict[str, Any] | None]]) -> None:
+def _walk(
+    node: Any, depth: int, parent: dict[str, Any] | None, out: list[tuple[dict[str, Any], dict[str, Any] | None]]
+) -> None:
     if depth > MAX_DEPTH:
         return
     if isinstance(node, list):

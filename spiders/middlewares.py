@@ -2,6 +2,7 @@
 
 Each is one small component switched on in ``spiders.settings`` with its order number:
 
+* :class:`RobotsTxtMiddleware` (100) is Scrapy's, fixed for concurrent waiters (see the class).
 * :class:`SSRFGuardMiddleware` (50) checks every request, redirects included (a redirect is a
   new request that passes through here again), and refuses blocked ones with ``IgnoreRequest``.
 * :class:`BackoffRetryMiddleware` (550) retries transient failures after an exponential delay.
@@ -23,16 +24,19 @@ import os
 import time
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future, sleep
+from twisted.internet.defer import Deferred
 
 from profilecheck.errors import FetchError
 from profilecheck.fetch.guard import check_url
-from scrapy import Request
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
-from scrapy.exceptions import IgnoreRequest, NotConfigured
-from scrapy.http import Response
-from scrapy.utils.defer import sleep
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +44,7 @@ __all__ = [
     "BackoffRetryMiddleware",
     "ETagCacheMiddleware",
     "RateLimitMiddleware",
+    "RobotsTxtMiddleware",
     "SSRFGuardMiddleware",
     "TokenMiddleware",
     "retry_after_seconds",
@@ -169,7 +174,7 @@ class RateLimitMiddleware:
             retry = request.replace(dont_filter=True)
             retry.meta["rate_limit_tries"] = tries + 1
             return retry
-        response.meta["rate_limited"] = f"rate_limited: HTTP {response.status}, Retry-After {wait:.0f}s"
+        request.meta["rate_limited"] = f"rate_limited: HTTP {response.status}, Retry-After {wait:.0f}s"
         return response
 
 
@@ -250,3 +255,29 @@ class TokenMiddleware:
     def process_exception(self, request: Request, exception: Exception) -> None:
         request.headers.pop("Authorization", None)
         return None
+
+
+class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, made safe for many requests waiting on one robots.txt.
+
+    With the asyncio reactor, Scrapy 2.19 hands every request that arrives while robots.txt is
+    still downloading the *same* Deferred to await; the first waiter consumes its result and the
+    others receive ``None``, which the middleware reads as "no robots.txt": everything allowed.
+    (Found by ``tests/test_crawl.py``: a disallowed page was fetched when three requests raced.
+    The chained Deferred that did this was replaced by a direct await in scrapy/scrapy#6802.)
+    Here each waiter gets a Deferred of its own, chained to the shared one.
+    """
+
+    async def robot_parser(self, request: Request) -> Any:
+        netloc = urlsplit(request.url).netloc
+        pending = self._parsers.get(netloc)
+        if isinstance(pending, Deferred):
+            mine: Deferred[Any] = Deferred()
+
+            def relay(result: Any) -> Any:
+                mine.callback(result)
+                return result
+
+            pending.addBoth(relay)
+            return await maybe_deferred_to_future(mine)
+        return await super().robot_parser(request)

@@ -108,7 +108,9 @@ def read_page(
     headers = headers or {}
     sites = load_sites() if sites is None else sites
     if status == 429 or (status == 503 and "retry-after" in headers):
-        return PageResult(url, "unknown", "rate_limited", f"HTTP {status}, Retry-After {headers.get('retry-after', '-')}")
+        return PageResult(
+            url, "unknown", "rate_limited", f"HTTP {status}, Retry-After {headers.get('retry-after', '-')}"
+        )
     if status in (401, 403, 451):
         return PageResult(url, "unknown", "blocked_http_403", f"HTTP {status}: the site refused the request")
     try:
@@ -123,7 +125,9 @@ def read_page(
             break
     name = site.name if site else None
     if site and site.is_absent(status, sel, text):
-        return PageResult(url, "missing", "not_found", f"HTTP {status}: the site says there is no such profile", site=name)
+        return PageResult(
+            url, "missing", "not_found", f"HTTP {status}: the site says there is no such profile", site=name
+        )
     if status in (404, 410):
         return PageResult(url, "missing", "not_found", f"HTTP {status}", site=name)
     if status >= 400:
@@ -143,7 +147,9 @@ def read_page(
         marker = marker or next((m for m in GENERIC_BLOCK_MARKERS if m in low), None)
         if marker:
             return PageResult(url, "unknown", "captcha_or_waf", f"challenge page (marker {marker!r})", site=name)
-        return PageResult(url, "unknown", "no_person_data", "no Person in JSON-LD, microdata, h-card or OpenGraph", site=name)
+        return PageResult(
+            url, "unknown", "no_person_data", "no Person in JSON-LD, microdata, h-card or OpenGraph", site=name
+        )
     if site and site.platform:
         record.setdefault("platform", site.platform)
     if "platform" not in record:

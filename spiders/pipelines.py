@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from profilecheck.errors import FetchError, MediaError
@@ -28,8 +30,6 @@ from profilecheck.fetch import SafeFetcher
 from profilecheck.media import load_image
 from profilecheck.model import Photo, PortfolioItem, Profile
 from profilecheck.store import Store
-from scrapy.exceptions import DropItem
-from scrapy.utils.defer import maybe_deferred_to_future
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,9 @@ def fetch_images(
 
     photos = [one(p) for p in profile.photos]
     portfolio = [item.model_copy(update={"images": [one(i) for i in item.images]}) for item in profile.portfolio]
-    return profile.model_copy(update={"photos": photos, "portfolio": [PortfolioItem.model_validate(p.model_dump()) for p in portfolio]}), problems
+    return profile.model_copy(
+        update={"photos": photos, "portfolio": [PortfolioItem.model_validate(p.model_dump()) for p in portfolio]}
+    ), problems
 
 
 class ProfilePipeline:
@@ -136,13 +138,21 @@ class ProfilePipeline:
         store = self._store()
         if item.get("status") != "ok":
             store.record_crawl_result(
-                url, str(item.get("status")), str(item.get("reason")), spider=spider, detail=str(item.get("detail") or "")
+                url,
+                str(item.get("status")),
+                str(item.get("reason")),
+                spider=spider,
+                detail=str(item.get("detail") or ""),
             )
             if stats:
                 stats.inc_value(f"profilecheck/{item.get('status')}")
             return item
         rec = dict(item.get("profile") or {})
-        rec["provenance"] = {"source": f"spider:{spider}", "fetched_at": datetime.now(UTC).isoformat(), "source_url": url}
+        rec["provenance"] = {
+            "source": f"spider:{spider}",
+            "fetched_at": datetime.now(UTC).isoformat(),
+            "source_url": url,
+        }
         try:
             profile = Profile.model_validate(rec)
         except ValidationError as exc:

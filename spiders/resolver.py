@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from scrapy.resolver import CachingHostnameResolver
 from twisted.internet.interfaces import IAddress, IHostResolution, IResolutionReceiver
 from zope.interface import provider
 
 from profilecheck.fetch.guard import blocked_reason
-from scrapy.resolver import CachingHostnameResolver
 
 
 @provider(IResolutionReceiver)
@@ -26,10 +26,10 @@ class _Filtering:
         self.host = host
         self.dropped: list[str] = []
 
-    def resolutionBegan(self, resolution: IHostResolution) -> None:  # noqa: N802 (Twisted's interface)
+    def resolutionBegan(self, resolution: IHostResolution) -> None:
         self.receiver.resolutionBegan(resolution)
 
-    def addressResolved(self, address: IAddress) -> None:  # noqa: N802
+    def addressResolved(self, address: IAddress) -> None:
         host = str(getattr(address, "host", ""))
         try:
             why = blocked_reason(host, allow_loopback=self.allow_loopback)
@@ -40,7 +40,7 @@ class _Filtering:
             return
         self.receiver.addressResolved(address)
 
-    def resolutionComplete(self) -> None:  # noqa: N802
+    def resolutionComplete(self) -> None:
         self.receiver.resolutionComplete()
 
 
@@ -55,13 +55,13 @@ class GuardedResolver(CachingHostnameResolver):
         obj.allow_loopback = crawler.settings.getbool("PROFILECHECK_ALLOW_LOOPBACK")
         return obj
 
-    def resolveHostName(  # noqa: N802
+    def resolveHostName(
         self,
-        resolutionReceiver: IResolutionReceiver,  # noqa: N803
-        hostName: str,  # noqa: N803
-        portNumber: int = 0,  # noqa: N803
-        addressTypes: Sequence[type[IAddress]] | None = None,  # noqa: N803
-        transportSemantics: str = "TCP",  # noqa: N803
+        resolutionReceiver: IResolutionReceiver,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[IAddress]] | None = None,
+        transportSemantics: str = "TCP",
     ) -> IHostResolution:
         return super().resolveHostName(
             _Filtering(resolutionReceiver, self.allow_loopback, hostName),

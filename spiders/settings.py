@@ -45,6 +45,8 @@ PROFILECHECK_ALLOW_LOOPBACK = False  # tests and the demo opt in explicitly
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.httpproxy.HttpProxyMiddleware": None,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "spiders.middlewares.RobotsTxtMiddleware": 100,
     "spiders.middlewares.SSRFGuardMiddleware": 50,
     "spiders.middlewares.BackoffRetryMiddleware": 550,
     "spiders.middlewares.RateLimitMiddleware": 560,

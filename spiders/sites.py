@@ -104,7 +104,11 @@ class SiteDef:
     @classmethod
     def from_file(cls, path: Path) -> SiteDef:
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8")) if path.suffix == ".toml" else json.loads(path.read_text(encoding="utf-8"))
+            data = (
+                tomllib.loads(path.read_text(encoding="utf-8"))
+                if path.suffix == ".toml"
+                else json.loads(path.read_text(encoding="utf-8"))
+            )
         except (OSError, ValueError) as exc:
             raise InputError(f"site definition {path}: {exc}", path=str(path)) from exc
         validate_site(data, str(path))
@@ -137,15 +141,15 @@ class SiteDef:
     def blocked_marker(self, sel: Selector, text: str) -> str | None:
         for css in self.blocked.get("css", []):
             if sel.css(css):
-                return css
+                return str(css)
         low = text.lower()
         for t in self.blocked.get("text", []):
             if t.lower() in low:
-                return t
+                return str(t)
         return None
 
     def fixture(self, kind: str) -> Path:
-        return self.path.parent / self.examples[kind]["fixture"]
+        return self.path.parent / str(self.examples[kind]["fixture"])
 
 
 @cache

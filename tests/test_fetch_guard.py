@@ -240,7 +240,7 @@ def test_unresolvable_host_is_a_fetch_error() -> None:
     def nxdomain(host: str, port: int) -> list[str]:
         raise FetchError(f"cannot resolve {host!r}")
 
-    with pytest.raises(FetchError, match="nowhere.invalid"):
+    with pytest.raises(FetchError, match=r"nowhere\.invalid"):
         check_url("http://nowhere.invalid/", resolver=nxdomain)
 
 

@@ -31,7 +31,8 @@ def print_results(workspace: Path, urls: list[str] | None, stats: dict[str, Any]
         counts[r["status"]] = counts.get(r["status"], 0) + 1
     console.print(
         f"gathered {counts['ok']} profile(s), {counts['missing']} missing, "
-        f"{counts['unknown']} UNKNOWN (could not check), {stats.get('profilecheck/ssrf_refused', 0)} refused by the guard"
+        f"{counts['unknown']} UNKNOWN (could not check), "
+        f"{stats.get('profilecheck/ssrf_refused', 0)} refused by the guard"
     )
     for r in rows:
         if r["status"] == "unknown":

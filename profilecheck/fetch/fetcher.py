@@ -174,7 +174,9 @@ class SafeFetcher:
         address = checked.addresses[0]
         conn: http.client.HTTPConnection
         if checked.scheme == "https":
-            conn = _PinnedHTTPSConnection(checked.host, checked.port, address, self.timeout, ssl.create_default_context())
+            conn = _PinnedHTTPSConnection(
+                checked.host, checked.port, address, self.timeout, ssl.create_default_context()
+            )
         else:
             conn = _PinnedHTTPConnection(checked.host, checked.port, address, self.timeout)
         parts = urlsplit(checked.url)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response
@@ -46,7 +46,7 @@ class ProfileSpider(scrapy.Spider):
 
     name = "profile"
     # These statuses reach the callback so that they become UNKNOWN/missing results, not silence.
-    handle_httpstatus_list = [401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
+    handle_httpstatus_list: ClassVar[list[int]] = [401, 403, 404, 410, 429, 451, 500, 502, 503, 504]
 
     def __init__(self, urls: str | None = None, from_file: str | None = None, site: str | None = None, **kw: Any):
         super().__init__(**kw)
