@@ -161,7 +161,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             status TEXT NOT NULL,
             reason TEXT NOT NULL,
             detail TEXT NOT NULL DEFAULT '',
-            profile_id TEXT,
+            profile_id TEXT REFERENCES profiles(id) ON DELETE CASCADE,
             spider TEXT NOT NULL,
             fetched_at TEXT NOT NULL
         );
@@ -817,6 +817,8 @@ class Store:
             ]
             c.executemany("DELETE FROM media WHERE sha256=?", [(sha,) for sha in orphans])
             report.import_errors = c.execute("DELETE FROM import_errors WHERE at < ?", (stamp,)).rowcount
+            # Crawl results name pages (and so people) even when no profile came of them.
+            report.derived_rows += c.execute("DELETE FROM crawl_results WHERE fetched_at < ?", (stamp,)).rowcount
             c.execute("DELETE FROM erasure_in_progress")
         for sha in orphans:  # after the commit: a crash here leaves a file no row points at, never the reverse
             self.media.delete(sha)
