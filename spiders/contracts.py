@@ -1,7 +1,8 @@
 """A spider contract that points a callback at a saved fixture, so ``scrapy check`` runs offline.
 
-``@fixture <site> <present|absent>`` loads the site definition's saved HTML for that example and
-sends the request as a ``file:`` URL (Scrapy's file handler: no socket is opened), with the
+``@fixture <site> <present|absent>`` loads the site definition's saved HTML for that example
+(``@fixture <name> <kind>`` loads an API response saved as ``sites/fixtures/<name>/<kind>.json``)
+and sends the request as a ``file:`` URL (Scrapy's file handler: no socket is opened), with the
 example's real URL in ``meta["pc_page_url"]`` for the callback to use as the page address.
 """
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from scrapy.contracts import Contract
 
-from spiders.sites import load_sites
+from spiders.sites import SITES_DIR, load_sites
 
 __all__ = ["FixtureContract"]
 
@@ -24,11 +25,16 @@ class FixtureContract(Contract):
     def adjust_request_args(self, args: dict[str, Any]) -> dict[str, Any]:
         site_name, kind = self.args[0], self.args[1]
         site = next((s for s in load_sites() if s.name == site_name), None)
-        if site is None or kind not in site.examples:
-            raise ValueError(f"@fixture {site_name} {kind}: no such site example")
-        example = site.examples[kind]
-        args["url"] = site.fixture(kind).resolve().as_uri()
+        if site is not None and kind in site.examples:
+            example = site.examples[kind]
+            path, page_url, status = site.fixture(kind), str(example["url"]), int(example.get("status", 200))
+        else:  # an API response saved as fixtures/<name>/<kind>.json (e.g. github-api/user.json)
+            path = SITES_DIR / "fixtures" / site_name / f"{kind}.json"
+            if not path.is_file():
+                raise ValueError(f"@fixture {site_name} {kind}: no such site example or fixture file")
+            page_url, status = path.resolve().as_uri(), 200
+        args["url"] = path.resolve().as_uri()
         meta = dict(args.get("meta") or {})
-        meta.update({"pc_fixture": True, "pc_page_url": example["url"], "pc_status": int(example.get("status", 200))})
+        meta.update({"pc_fixture": True, "pc_page_url": page_url, "pc_status": status})
         args["meta"] = meta
         return args

@@ -177,6 +177,8 @@ class ProfilePipeline:
         for image_url, reason in problems:
             store.record_profile_error(profile.id, "gather", image_url, reason)
             logger.warning("%s: %s", profile.id, reason)
+        for n, reason in enumerate(item.get("problems") or []):  # partial data (a field, a repo, a commit)
+            store.record_profile_error(profile.id, "gather", f"item[{n}]", str(reason))
         store.record_crawl_result(url, "ok", "person_found", spider=spider, profile_id=profile.id)
         if stats:
             stats.inc_value("profilecheck/ok")
