@@ -17,7 +17,7 @@ TOKEN = "ghp_test_token_that_must_never_leak_0123456789"
 
 
 def import_github(ws: Path, base: str, *logins: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GITHUB_TOKEN": TOKEN, "PROFILECHECK_GITHUB_FAST": "1"}
+    env = {**os.environ, "GITHUB_TOKEN": TOKEN, "PROFILECHECK_API_FAST": "1"}
     return subprocess.run(
         [sys.executable, "-m", "profilecheck", "import", "github", *logins, "-w", str(ws),
          "--api-url", f"{base}/api", "--web-url", f"{base}/web", "--allow-loopback"],

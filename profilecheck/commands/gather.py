@@ -72,25 +72,54 @@ def crawl(
     print_results(workspace, wanted, stats)
 
 
-def _import_github(logins: list[str], workspace: Path, **opts: Any) -> None:
+def _import_api(spider: str, logins: list[str], workspace: Path, **opts: Any) -> None:
     from spiders.run import crawl_settings, run_spider
 
     if not logins:
-        raise InputError("profilecheck import github needs at least one LOGIN")
+        raise InputError(f"profilecheck import {spider} needs at least one user name")
     extra: dict[str, Any] = {}
-    if os.environ.get("PROFILECHECK_GITHUB_FAST") == "1":  # tests against a loopback API server
+    if os.environ.get("PROFILECHECK_API_FAST") == "1":  # tests against a loopback API server
         extra = {"DOWNLOAD_DELAY": 0, "AUTOTHROTTLE_ENABLED": False}
     settings = crawl_settings(workspace, allow_loopback=bool(opts.get("allow_loopback")), extra=extra)
     args = {"logins": ",".join(logins)}
-    for key in ("api_url", "web_url"):
+    for key in ("api_url", "web_url") if spider == "github" else ("api_url",):
         if opts.get(key):
             args[key] = opts[key]
-    stats = run_spider("github", settings, **args)
+    stats = run_spider(spider, settings, **args)
     print_results(workspace, None, stats)
     console.print(
-        f"github: {stats.get('profilecheck/ok', 0)} profile(s) stored, "
+        f"{spider}: {stats.get('profilecheck/ok', 0)} profile(s) stored, "
         f"{stats.get('profilecheck/etag_not_modified', 0)} response(s) unchanged since last time (ETag)"
     )
 
 
+def _import_github(logins: list[str], workspace: Path, **opts: Any) -> None:
+    _import_api("github", logins, workspace, **opts)
+
+
+def _import_gitlab(usernames: list[str], workspace: Path, **opts: Any) -> None:
+    _import_api("gitlab", usernames, workspace, **opts)
+
+
 API_IMPORTERS["github"] = _import_github
+API_IMPORTERS["gitlab"] = _import_gitlab
+
+
+def _import_twitter(files: list[str], workspace: Path, **_opts: Any) -> None:
+    from profilecheck.importers.twitter import import_twitter
+    from profilecheck.store import Store
+
+    if not files:
+        raise InputError("profilecheck import twitter needs at least one FILE of v1.1 user objects")
+    with Store(workspace) as store:
+        for f in files:
+            rep = import_twitter(store, Path(f))
+            console.print(
+                f"{f}: {rep.rows} users, {rep.new} new, {rep.changed} changed, {rep.unchanged} unchanged, "
+                f"{len(rep.errors)} problem(s)"
+            )
+            for line, reason in rep.errors[:20]:
+                err.print(f"  {f}:{line}: {reason}", markup=False, highlight=False)
+
+
+API_IMPORTERS["twitter"] = _import_twitter
