@@ -14,7 +14,10 @@ unknown    ``captcha_or_waf``      a captcha or WAF challenge page (generic or s
 unknown    ``http_error``          any other 4xx/5xx
 unknown    ``no_person_data``      a 200 page with no person data (malformed or not a profile)
 unknown    ``malformed_page``      the page could not be parsed, or is over the size cap
-unknown    ``fetch_failed``        network failure, refused by the SSRF guard, or robots.txt
+unknown    ``too_large``           the body is over ``DOWNLOAD_MAXSIZE`` once decompressed
+unknown    ``ssrf_refused``        the URL or a redirect hop is refused by the SSRF guard
+unknown    ``robots_disallowed``   robots.txt disallows the page
+unknown    ``fetch_failed``        network failure (DNS, connection, timeout)
 =========  ======================  =====================================================
 
 An UNKNOWN result is never turned into a clean profile: no record is produced.

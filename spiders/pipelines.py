@@ -137,13 +137,18 @@ class ProfilePipeline:
         stats = self.crawler.stats if self.crawler else None
         store = self._store()
         if item.get("status") != "ok":
-            store.record_crawl_result(
-                url,
-                str(item.get("status")),
-                str(item.get("reason")),
-                spider=spider,
-                detail=str(item.get("detail") or ""),
-            )
+            # A page gathered before that cannot be checked now stays tied to its profile, and the
+            # profile carries the problem: its stored data is not confirmed, never silently "clean".
+            prev = store.crawl_result(url)
+            pid = prev["profile_id"] if prev and prev["profile_id"] else None
+            detail = str(item.get("detail") or "")
+            status, reason = str(item.get("status")), str(item.get("reason"))
+            store.record_crawl_result(url, status, reason, spider=spider, detail=detail, profile_id=pid)
+            if pid:
+                what = "the page is gone" if status == "missing" else "could not re-check the page"
+                store.record_profile_error(
+                    pid, "gather", url, f"{what} ({reason}: {detail}); stored data is from {prev['fetched_at']}"
+                )
             if stats:
                 stats.inc_value(f"profilecheck/{item.get('status')}")
             return item
@@ -179,6 +184,7 @@ class ProfilePipeline:
             logger.warning("%s: %s", profile.id, reason)
         for n, reason in enumerate(item.get("problems") or []):  # partial data (a field, a repo, a commit)
             store.record_profile_error(profile.id, "gather", f"item[{n}]", str(reason))
+        store.clear_profile_error(profile.id, "gather", url)
         store.record_crawl_result(url, "ok", "person_found", spider=spider, profile_id=profile.id)
         if stats:
             stats.inc_value("profilecheck/ok")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import json
@@ -89,6 +90,7 @@ def _bomb_png() -> bytes:
 def test_blocked_missing_ratelimited_malformed_pages(tmp_path: Path) -> None:
     """Each fixture gives its documented outcome; none becomes a clean profile."""
     bomb = _bomb_png()
+    gzip_bomb = gzip.compress(b"\0" * (40 * 1024 * 1024))
     retry_once: dict[str, int] = {}
 
     def handler(h):  # type: ignore[no-untyped-def]
@@ -119,6 +121,8 @@ def test_blocked_missing_ratelimited_malformed_pages(tmp_path: Path) -> None:
                 {"Content-Type": "text/html"},
                 b'<html><script type="application/ld+json">{"@type": "Person", </script><div',
             )
+        if path == "/gzip-bomb":  # 40 MB of zeros in ~40 kB: over DOWNLOAD_MAXSIZE once decompressed
+            return 200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip_bomb
         if path == "/redirect-private":
             return 302, {"Location": "http://10.0.0.1/admin"}, b""
         if path == "/private/page":
@@ -134,6 +138,7 @@ def test_blocked_missing_ratelimited_malformed_pages(tmp_path: Path) -> None:
         "/malformed": ("unknown", "no_person_data"),
         "/missing": ("missing", "not_found"),
         "/redirect-private": ("unknown", "ssrf_refused"),
+        "/gzip-bomb": ("unknown", "too_large"),
         "/private/page": ("unknown", "robots_disallowed"),
     }
     ws = tmp_path / "ws"
@@ -210,3 +215,37 @@ def test_scrapy_check_passes_offline() -> None:
     assert "OK" in r.stderr
     assert "[profile] parse (@scrapes post-hook) ... ok" in r.stderr
     assert "[profile] parse_missing (@returns post-hook) ... ok" in r.stderr
+
+
+def test_recheck_blocked_keeps_profile_marked_unconfirmed(tmp_path: Path) -> None:
+    """A page gathered once and blocked on the re-check stays tied to its profile with the problem recorded."""
+    blocked = {"on": False}
+
+    def handler(h):  # type: ignore[no-untyped-def]
+        if h.path == "/robots.txt":
+            return 404, {}, b""
+        if blocked["on"]:
+            return 403, {"Content-Type": "text/html"}, b"<html>Access denied</html>"
+        return 200, {"Content-Type": "text/html"}, person_page("eve", "Eve Example")
+
+    ws = tmp_path / "ws"
+    with serve(handler) as srv:
+        url = srv.base + "/u/eve"
+        assert 0 == cli("crawl", url, "-w", str(ws), "--allow-loopback", "--fast").returncode
+        blocked["on"] = True
+        r = cli("crawl", url, "-w", str(ws), "--allow-loopback", "--fast")
+        assert 0 == r.returncode, r.stderr[-2000:]
+        with Store(ws) as store:
+            row = store.crawl_result(url)
+            assert row is not None and ("unknown", "blocked_http_403", "127.0.0.1:eve") == (
+                row["status"],
+                row["reason"],
+                row["profile_id"],
+            )
+            problems = store.profile_errors("127.0.0.1:eve")
+            assert 1 == len(problems) and "could not re-check" in problems[0]["reason"]
+        blocked["on"] = False  # readable again: the problem is cleared
+        assert 0 == cli("crawl", url, "-w", str(ws), "--allow-loopback", "--fast").returncode
+        with Store(ws) as store:
+            assert [] == store.profile_errors("127.0.0.1:eve")
+            assert "ok" == store.crawl_result(url)["status"]

@@ -384,6 +384,15 @@ class Store:
             (url, status, reason, detail, profile_id, spider, _now()),
         )
 
+    def crawl_result(self, url: str) -> dict[str, Any] | None:
+        """The last recorded result for ``url``, or None."""
+        row = self.conn.execute("SELECT * FROM crawl_results WHERE url=?", (url,)).fetchone()
+        return None if row is None else dict(row)
+
+    def clear_profile_error(self, pid: str, stage: str, item: str) -> None:
+        """Forget a recorded problem (e.g. a page that could not be re-checked now can)."""
+        self.conn.execute("DELETE FROM profile_errors WHERE profile_id=? AND stage=? AND item=?", (pid, stage, item))
+
     def crawl_results(self, status: str | None = None) -> list[dict[str, Any]]:
         """Recorded crawl results, optionally of one status, by URL."""
         if status is None:

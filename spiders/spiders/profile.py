@@ -96,5 +96,7 @@ class ProfileSpider(scrapy.Spider):
             reason = "robots_disallowed"
         elif "rate_limited" in detail:
             reason = "rate_limited"
+        elif "maxsize" in detail.lower() or "exceeded" in detail.lower():
+            reason = "too_large"
         self.logger.warning("could not check %s: %s (%s)", url, reason, detail)
         yield PageResult(url, "unknown", reason, detail).item()
