@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -46,6 +47,8 @@ class ScanStats:
     errors: int = 0
     engine: str = "serial"
     per_label: dict[str, int] = field(default_factory=dict)
+    #: Wall seconds per stage: ``analyse``, ``match``, ``score``.
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def changed_anything(self) -> bool:
@@ -283,14 +286,16 @@ def _scan(
 ) -> ScanStats:
     run = store.start_run("scan")
     stats = ScanStats(profiles=store.count_profiles(), engine=runner.name)
+    t0 = time.perf_counter()
     stats.analysed, stats.errors = _analyse_stage(store, runner, batch, progress)
-
+    t1 = time.perf_counter()
     if progress:
         progress("match", 0, 1)
     compute_matches(store, join_fn=runner.band_join)
     member_of = _clusters(store)
     if progress:
         progress("match", 1, 1)
+    t2 = time.perf_counter()
     fingerprint = signals_fingerprint() + json.dumps([prior, sorted((weights or {}).items())])
     when = now or datetime.now(UTC)
     total = stats.profiles
@@ -308,6 +313,8 @@ def _scan(
         if progress:
             progress("score", seen, total)
     stats.per_label = store.label_counts()
+    t3 = time.perf_counter()
+    stats.seconds = {"analyse": round(t1 - t0, 3), "match": round(t2 - t1, 3), "score": round(t3 - t2, 3)}
     store.finish_run(run, stats.to_dict())
     log.info("scan: %s", json.dumps(stats.to_dict(), sort_keys=True))
     return stats
