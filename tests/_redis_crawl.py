@@ -53,7 +53,10 @@ def main(redis_url: str, worker: str, out_dir: str) -> None:
             "WORKER": worker,
             "OUT_DIR": out_dir,
             "DOWNLOAD_DELAY": 0,
-            "CONCURRENT_REQUESTS": 2,  # take two requests at a time from the shared queue, leave the rest
+            "CONCURRENT_REQUESTS": 2,
+            "PROFILECHECK_ALLOW_LOOPBACK": True,  # the test site is on loopback: opted in explicitly
+            "ITEM_PIPELINES": {},  # the items are page records, not profiles for the store
+            "DOWNLOAD_DELAY_JITTER": 0,  # take two requests at a time from the shared queue, leave the rest
             "AUTOTHROTTLE_ENABLED": False,
             "MAX_IDLE_TIME_BEFORE_CLOSE": 4,
             "LOG_LEVEL": "WARNING",
