@@ -1,7 +1,7 @@
 """A spider contract that points a callback at a saved fixture, so ``scrapy check`` runs offline.
 
 ``@fixture <site> <present|absent>`` loads the site definition's saved HTML for that example
-(``@fixture <name> <kind>`` loads an API response saved as ``sites/fixtures/<name>/<kind>.json``)
+(``@fixture <name> <kind>`` loads an API response saved as ``sites/fixtures/<name>/<kind>.*``)
 and sends the request as a ``file:`` URL (Scrapy's file handler: no socket is opened), with the
 example's real URL in ``meta["pc_page_url"]`` for the callback to use as the page address.
 """
@@ -29,7 +29,8 @@ class FixtureContract(Contract):
             example = site.examples[kind]
             path, page_url, status = site.fixture(kind), str(example["url"]), int(example.get("status", 200))
         else:  # an API response saved as fixtures/<name>/<kind>.json (e.g. github-api/user.json)
-            path = SITES_DIR / "fixtures" / site_name / f"{kind}.json"
+            found = sorted((SITES_DIR / "fixtures" / site_name).glob(f"{kind}.*"))
+            path = found[0] if found else SITES_DIR / "fixtures" / site_name / f"{kind}.json"
             if not path.is_file():
                 raise ValueError(f"@fixture {site_name} {kind}: no such site example or fixture file")
             page_url, status = path.resolve().as_uri(), 200

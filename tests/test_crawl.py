@@ -215,6 +215,10 @@ def test_scrapy_check_passes_offline() -> None:
     assert "OK" in r.stderr
     assert "[profile] parse (@scrapes post-hook) ... ok" in r.stderr
     assert "[profile] parse_missing (@returns post-hook) ... ok" in r.stderr
+    for cb in ("parse_user", "parse_repos", "parse_commits", "parse_patch"):
+        assert f"[github] {cb} (@returns post-hook) ... ok" in r.stderr
+    assert "[gitlab] parse_lookup (@returns post-hook) ... ok" in r.stderr
+    assert "FAIL" not in r.stderr and "ERROR" not in r.stderr
 
 
 def test_recheck_blocked_keeps_profile_marked_unconfirmed(tmp_path: Path) -> None:

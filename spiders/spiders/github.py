@@ -183,6 +183,13 @@ class GitHubSpider(scrapy.Spider):
         )
 
     def parse_repos(self, response: Response, state: dict[str, Any]) -> Iterator[Any]:
+        """The repositories; the commit lists of the most recently pushed own (non-fork) ones follow.
+
+        @fixture github-api repos
+        @cb_kwargs {"state": {"login": "octocat", "queue": [], "offsets": [], "problems": [], "user": {}}}
+        @returns requests 1 1
+        @returns items 0 0
+        """
         refused = self._refused(response, state)
         if refused and refused["status"] == "unknown":
             # Without the repositories the account would look emptier than it is: say UNKNOWN, store nothing.
@@ -203,6 +210,13 @@ class GitHubSpider(scrapy.Spider):
         yield from self.next_step(state)
 
     def parse_commits(self, response: Response, state: dict[str, Any], repo: str = "") -> Iterator[Any]:
+        """A commit list: the user's own commits queue their ``.patch`` (someone else's are skipped).
+
+        @fixture github-api commits
+        @cb_kwargs {"state": {"login": "octocat", "queue": [], "offsets": [], "problems": []}, "repo": "Hello-World"}
+        @returns requests 1 1
+        @returns items 0 0
+        """
         commits = self._json(response) if response.status == 200 else None
         if not isinstance(commits, list):
             state["problems"].append(f"commits of {repo}: HTTP {response.status}")
@@ -217,6 +231,14 @@ class GitHubSpider(scrapy.Spider):
         yield from self.next_step(state)
 
     def parse_patch(self, response: Response, state: dict[str, Any], repo: str = "") -> Iterator[Any]:
+        """A commit's ``.patch``: its ``Date:`` offset; with nothing left to fetch, the profile item.
+
+        @fixture github-api commit
+        @cb_kwargs {"state": {"login": "o", "queue": [], "offsets": [], "problems": [], "user": {"login": "o"}}}
+        @returns items 1 1
+        @returns requests 0 0
+        @scrapes url status reason profile
+        """
         offset = patch_offset_minutes(response.body) if response.status == 200 else None
         if offset is None:
             state["problems"].append(f"{response.url}: no Date header (HTTP {response.status})")
