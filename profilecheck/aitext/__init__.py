@@ -1,0 +1,1 @@
+"""Machine-written text detection: the corpus, features, heads and their artifacts."""
