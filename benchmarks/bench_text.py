@@ -1,7 +1,8 @@
 """Text benchmarks: ai_text throughput, MinHash vs datasketch, LSH scale, template recall/precision.
 
-Run ``python -m benchmarks.bench_text [--lm] [--million]`` (``make bench`` runs the quick version); figures are medians of repeated
-runs on this machine, printed as JSON and as lines. Uses ``../shared/data/text`` for real bios.
+Run ``python -m benchmarks.bench_text [--lm] [--million]`` (``make bench`` runs the quick
+version); figures are medians of repeated runs on this machine, printed as lines (``--out``
+JSON). Uses ``../shared/data/text`` for real bios.
 """
 
 from __future__ import annotations
