@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from pydantic import ValidationError
 
@@ -51,20 +51,36 @@ class ImportReport:
 
 
 # -- reading records ----------------------------------------------------------------------------
+def _bounded_lines(fh: BinaryIO, cap: int) -> Iterator[tuple[bytes, int]]:
+    """Yield ``(line, size)``; a line over ``cap`` bytes comes back empty with its true size.
+
+    Never holds more than ``cap`` bytes of one line, however long it is (``for line in fh`` would
+    read a 1 GB line whole before anyone could refuse it).
+    """
+    while raw := fh.readline(cap + 1):
+        if len(raw) <= cap or raw.endswith(b"\n"):
+            yield raw, len(raw)
+            continue
+        size = len(raw)
+        while (rest := fh.readline(1 << 20)) and not rest.endswith(b"\n"):
+            size += len(rest)
+        yield b"", size + len(rest)
+
+
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """Yield ``(line, record)``, or ``(line, reason)`` for a line that is not a JSON object."""
     with path.open("rb") as fh:
-        for n, raw in enumerate(fh, start=1):
-            if len(raw) > MAX_LINE_BYTES:
-                yield n, f"line is {len(raw)} bytes, over the {MAX_LINE_BYTES} byte cap"
+        for n, (raw, size) in enumerate(_bounded_lines(fh, MAX_LINE_BYTES), start=1):
+            if size > MAX_LINE_BYTES:
+                yield n, f"line is {size} bytes, over the {MAX_LINE_BYTES} byte cap"
                 continue
             text = raw.strip()
             if not text:
                 continue
             try:
                 obj = json.loads(text)
-            except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
-                yield n, f"not valid JSON: {exc}"
+            except (ValueError, RecursionError) as exc:  # JSONDecodeError, bad UTF-8, 5000-digit ints
+                yield n, f"not valid JSON: {str(exc)[:200]}"
                 continue
             if not isinstance(obj, dict):
                 yield n, f"expected a JSON object, got {type(obj).__name__}"
@@ -143,6 +159,12 @@ def read_csv(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, Any]
     """Yield ``(line, record)`` or ``(line, reason)``; ``line`` is the file line a row starts on."""
     with path.open(newline="", encoding="utf-8-sig", errors="strict") as fh:
         reader = csv.DictReader(fh, strict=True)
+        try:
+            if reader.fieldnames is None:  # reads the header, so that line numbers start after it
+                return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            yield 1, f"malformed CSV header: {exc}"
+            return
         line = reader.line_num + 1
         while True:
             try:
