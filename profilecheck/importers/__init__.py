@@ -171,7 +171,11 @@ def read_csv(path: Path, mapping: Mapping) -> Iterator[tuple[int, dict[str, Any]
                 row = next(reader)
             except StopIteration:
                 return
-            except (csv.Error, UnicodeDecodeError) as exc:
+            except UnicodeDecodeError as exc:
+                # the decoder cannot move past bad bytes: retrying would raise the same error forever
+                yield line, f"not UTF-8 text from here on, rest of the file skipped: {exc}"
+                return
+            except csv.Error as exc:
                 yield line, f"malformed CSV: {exc}"
                 line = reader.line_num + 1
                 continue
