@@ -31,7 +31,9 @@ from dataclasses import dataclass
 
 import base58
 import bech32
-from Crypto.Hash import keccak
+
+# bandit B413 flags the `Crypto` namespace as the abandoned PyCrypto; here it is pycryptodome (maintained).
+from Crypto.Hash import keccak  # nosec B413
 
 __all__ = ["WalletCheck", "check_wallet", "eip55_checksum"]
 
