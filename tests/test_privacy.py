@@ -15,7 +15,7 @@ from profilecheck.engine import scan
 from profilecheck.importers import import_file
 from profilecheck.model import Profile
 from profilecheck.sample import SAMPLE_NOW
-from profilecheck.store import DB_NAME, Store
+from profilecheck.store import DB_NAME, DERIVED_CACHE_DIRS, Store
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -92,12 +92,14 @@ def test_purge_leaves_nothing_of_purged_profiles(scanned_copy: Path) -> None:
         ).fetchone()[0]
         assert mentioned > 0  # other verdicts point at the shared-photo profile: purge must clear them
         store.conn.execute("UPDATE profiles SET updated_at='2001-01-01T00:00:00+00:00' WHERE id IN (?, ?)", targets)
+        caches = [scanned_copy / d for d in DERIVED_CACHE_DIRS if (scanned_copy / d).exists()]
         before = store.count_profiles()
 
     r = run("purge", "--older-than", "30d", "-w", str(scanned_copy))
     assert 0 == r.returncode, r.stderr
     assert "purged 2 profile(s)" in r.stdout
 
+    assert not [d for d in caches if d.exists()]  # e.g. the text LSH index with the purged bios' signatures
     with Store(scanned_copy) as store:
         assert before - 2 == store.count_profiles()
         assert "ok" == store.integrity_check()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,9 +24,13 @@ from profilecheck.errors import StorageError
 from profilecheck.model import Evidence, Label, Profile, Verdict
 from profilecheck.store.media import MediaStore
 
-__all__ = ["DB_NAME", "MIGRATIONS", "AnalysisRow", "MediaStore", "PurgeReport", "Store"]
+__all__ = ["DB_NAME", "DERIVED_CACHE_DIRS", "MIGRATIONS", "AnalysisRow", "MediaStore", "PurgeReport", "Store"]
 
 DB_NAME = "profilecheck.sqlite"
+#: Workspace folders that only cache what can be rebuilt from the database or the web (the text
+#: LSH index, the ETag cache of fetched pages); purge deletes them. A new cache that may hold
+#: anything of a profile goes here.
+DERIVED_CACHE_DIRS = ("index", "etag-cache")
 
 # Named migrations, applied in order, each recorded in the ``migrations`` table. Never edit
 # one that has shipped: add a new one.
@@ -798,8 +803,10 @@ class Store:
         table must); the rows of other profiles that name a purged one (a verdict whose evidence
         points at it: those profiles are re-scored by the next scan); their media files and rows
         unless another profile still uses the same bytes; import problems recorded before the
-        cutoff. Deleted pages are overwritten (``secure_delete``), the database is vacuumed and
-        the write-ahead log truncated, so nothing of a purged profile lingers in free pages.
+        cutoff; the workspace's rebuildable caches (:data:`DERIVED_CACHE_DIRS`), which may hold
+        signatures or page bodies of purged profiles. Deleted pages are overwritten
+        (``secure_delete``), the database is vacuumed and the write-ahead log truncated, so
+        nothing of a purged profile lingers in free pages.
         """
         if cutoff.tzinfo is None:
             raise ValueError(f"cutoff must be timezone-aware, got {cutoff!r}")
@@ -832,6 +839,9 @@ class Store:
         for sha in orphans:  # after the commit: a crash here leaves a file no row points at, never the reverse
             self.media.delete(sha)
         report.media = len(orphans)
+        if ids:  # caches derived from the purged rows (signatures, page bodies): rebuilt when next needed
+            for name in DERIVED_CACHE_DIRS:
+                shutil.rmtree(self.workspace / name, ignore_errors=True)
         self.conn.execute("VACUUM")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.conn.execute("PRAGMA secure_delete=OFF")
