@@ -13,13 +13,12 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-import imagehash
-from PIL import ImageOps
-
+from profilecheck.aiface import ai_face_features
 from profilecheck.errors import MediaError
 from profilecheck.index.minhash import MinHasher, shingles, words
 from profilecheck.logs import get_logger
 from profilecheck.media import load_image
+from profilecheck.media.photo import DRAFT, describe
 from profilecheck.model import Profile
 from profilecheck.normalize import (
     FREE_MAIL_DOMAINS,
@@ -37,8 +36,9 @@ __all__ = ["ANALYSIS_VERSION", "MIN_TEMPLATE_WORDS", "analyse", "analyse_json", 
 
 log = get_logger(__name__)
 
-# 2: text documents; 3: wallets checked by chain (EIP-55, Base58Check, Bech32m, TRON), e-mail validator
-ANALYSIS_VERSION = "analyse@3"
+# 2: text documents; 3: wallets checked by chain (EIP-55, Base58Check, Bech32m, TRON), e-mail validator;
+# 4: photo signatures, faces, embeddings and the ai_face score
+ANALYSIS_VERSION = "analyse@4"
 
 #: Artifact kinds that link profiles when two profiles hold the same value.
 EXACT_KINDS = ("photo_sha256", "email", "phone", "wallet", "email_domain", "link_domain", "link")
@@ -59,7 +59,7 @@ def _photo_features(
             continue
         try:
             data = media.get(photo.sha256)
-            img, info = load_image(data, draft_size=(256, 256), name=where)
+            img, info = load_image(data, draft_size=DRAFT, name=where)
         except MediaError as exc:
             errors.append((item, f"{exc.reason}: {exc}"))
             photos.append({"role": photo.role, "status": "broken", "reason": exc.reason, "sha256": photo.sha256})
@@ -68,18 +68,20 @@ def _photo_features(
             errors.append((item, f"unreadable: {exc}"))
             photos.append({"role": photo.role, "status": "broken", "reason": "unreadable", "sha256": photo.sha256})
             continue
-        small = img.copy()
-        small.thumbnail((256, 256))
+        facts = describe(img)
+        full, full_m = facts.signature.views["full"]
         photos.append(
             {
                 "role": photo.role,
                 "status": "ok",
                 "sha256": photo.sha256,
-                "phash": str(imagehash.phash(small)),
-                "phash_mirror": str(imagehash.phash(ImageOps.mirror(small))),
+                "phash": format(full, "016x"),
+                "phash_mirror": format(full_m, "016x"),
                 "format": info.format,
                 "width": info.width,
                 "height": info.height,
+                **facts.to_json(),
+                **ai_face_features(facts),
             }
         )
         media_rows.append([photo.sha256, info.format, info.width, info.height, len(data)])
@@ -146,7 +148,6 @@ def analyse(profile: Profile, content_hash: str, media_root: str | Path) -> dict
     for ph in photos:
         if ph.get("status") == "ok":
             artifacts.add(("photo_sha256", ph["sha256"]))
-            artifacts.add(("photo_phash", ph["phash"]))
 
     emails = sorted({e for e in (normalize_email(x) for x in profile.contacts.emails) if e})
     phones = sorted({p for p in (normalize_phone(x, profile.country) for x in profile.contacts.phones) if p})

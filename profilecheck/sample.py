@@ -7,7 +7,8 @@ cropping and mirroring, share a bio template with small edits, share wallets, ph
 reference sites, and claim more experience than their linked GitHub accounts can show.
 
 ``write_sample(out_dir)`` writes ``profiles.jsonl``, ``photos/*.jpg`` and ``truth.csv``
-(``profile_id,label,ring,shares_exact_photo,shares_wallet``).
+(``profile_id,label,ring,shares_exact_photo,shares_wallet,photo_group``; two profiles
+show the same photograph exactly when their ``photo_group`` is equal).
 """
 
 from __future__ import annotations
@@ -479,14 +480,14 @@ def write_sample(out_dir: Path | str, *, seed: int = 7, genuine: int = 240, ring
                 }
             )
         records.append(rec)
-        truth.append({"profile_id": f"{PLATFORM}:{handle}", "label": "genuine", "ring": ""})
+        truth.append({"profile_id": f"{PLATFORM}:{handle}", "label": "genuine", "ring": "", "_photo": f"g{i:04d}"})
         if i in (10, 11):  # one person's second account on another platform: same name, same photo
             twin = dict(rec, platform="devhub", url=f"https://devhub.example/{handle}", handle=handle)
             twin["photos"] = [
                 {"path": save_photo(f"g{i:04d}_twin.jpg", _variant(img, "resize", rng)), "role": "headshot"}
             ]
             records.append(twin)
-            truth.append({"profile_id": f"devhub:{handle}", "label": "genuine", "ring": ""})
+            truth.append({"profile_id": f"devhub:{handle}", "label": "genuine", "ring": "", "_photo": f"g{i:04d}"})
         if i == 20:  # a broken upload: the profile is still scored, the photo recorded as broken
             (photos_dir / "g0020.jpg").write_bytes((photos_dir / "g0020.jpg").read_bytes()[:700])
 
@@ -562,6 +563,7 @@ def write_sample(out_dir: Path | str, *, seed: int = 7, genuine: int = 240, ring
                     "_how": how,
                     "_src": 0 if m != size - 1 else 1,
                     "_wallet": shares_wallet,
+                    "_photo": f"ring{r}.{0 if m != size - 1 else 1}",
                 }
             )
 
@@ -580,6 +582,7 @@ def write_sample(out_dir: Path | str, *, seed: int = 7, genuine: int = 240, ring
                 "ring": t["ring"],
                 "shares_exact_photo": int(fake and t["_how"] == "exact" and exact_groups[(t["ring"], t["_src"])] > 1),
                 "shares_wallet": int(fake and t["_wallet"]),
+                "photo_group": t["_photo"],
             }
         )
 
@@ -591,7 +594,9 @@ def write_sample(out_dir: Path | str, *, seed: int = 7, genuine: int = 240, ring
             if k == 100:  # a malformed export row: reported with its line, the rest imports
                 fh.write('{"platform": "gigmarket", "handle": "broken-row", "hourly_rate": -5, "photos": "nope"}\n')
     with (out / "truth.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.DictWriter(fh, fieldnames=["profile_id", "label", "ring", "shares_exact_photo", "shares_wallet"])
+        w = csv.DictWriter(
+            fh, fieldnames=["profile_id", "label", "ring", "shares_exact_photo", "shares_wallet", "photo_group"]
+        )
         w.writeheader()
         w.writerows(sorted(rows, key=lambda r: r["profile_id"]))
     n_fake = sum(1 for r in rows if r["label"] == "fake")

@@ -83,3 +83,11 @@ def test_first_frame_of_animation() -> None:
     out, info = load_image(buf.getvalue())
     assert 5 == info.frames
     assert "RGB" == out.mode
+
+
+def test_webp_allowed() -> None:
+    """WebP is on the allowlist."""
+    buf = io.BytesIO()
+    Image.new("RGB", (16, 12), (1, 2, 3)).save(buf, "WEBP")
+    out, info = load_image(buf.getvalue())
+    assert ("WEBP", (16, 12)) == (info.format, out.size)

@@ -240,9 +240,10 @@ def scan(
     return stats
 
 
-def score_batch(args: tuple[list[dict[str, Any]], str, float, dict[str, float] | None, datetime]) -> list[Any]:
+def score_batch(args: tuple[Any, ...]) -> list[Any]:
     """The per-partition scoring function: for each item, ``(verdict, input hash)`` or ``None`` if unchanged."""
-    items, fingerprint, prior, weights, when = args
+    items, fingerprint, prior, weights, when = args[:5]
+    settings: dict[str, Any] = args[5] if len(args) > 5 else {}  # type: ignore[misc]
     out: list[Any] = []
     for it in items:
         features = json.loads(it["features"]) if it["features"] else {}
@@ -253,7 +254,7 @@ def score_batch(args: tuple[list[dict[str, Any]], str, float, dict[str, float] |
             out.append(None)
             continue
         profile = Profile.model_validate_json(it["data"])
-        ctx = Context(features=features, matches=tuple(ms), cluster=cl, now=when)
+        ctx = Context(features=features, matches=tuple(ms), cluster=cl, settings=settings, now=when)
         out.append((evaluate(profile, ctx, prior=prior, weights=weights), h))
     return out
 
@@ -296,14 +297,18 @@ def _scan(
     if progress:
         progress("match", 1, 1)
     t2 = time.perf_counter()
-    fingerprint = signals_fingerprint() + json.dumps([prior, sorted((weights or {}).items())])
+    settings = {"photo_refs_loaded": bool(store.count_photo_refs())}
+    fingerprint = signals_fingerprint() + json.dumps([prior, sorted((weights or {}).items()), settings])
     when = now or datetime.now(UTC)
     total = stats.profiles
     if progress:
         progress("score", 0, total)
     seen = 0
     w = dict(weights) if weights is not None else None
-    args = ((_with_clusters(items, member_of), fingerprint, prior, w, when) for items in store.iter_scan_batches(batch))
+    args = (
+        (_with_clusters(items, member_of), fingerprint, prior, w, when, settings)
+        for items in store.iter_scan_batches(batch)
+    )
     for results in _pipelined(runner, score_batch, args, depth=runner.workers * 2 + 1):
         seen += len(results)
         changed = [r for r in results if r is not None]

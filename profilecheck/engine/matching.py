@@ -10,6 +10,7 @@ all-pairs version, kept as the measured baseline and as the oracle the tests com
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 from profilecheck.analysis import EXACT_KINDS
 from profilecheck.engine.bandjoin import bands, join_band
+from profilecheck.engine.photomatch import verified_photo_matches
 from profilecheck.index.hamming import hex_to_u64, near_pairs
 from profilecheck.index.minhash import LSHIndex, exact_jaccard, shared_passage, shingles
 from profilecheck.signals import Match
@@ -152,6 +154,8 @@ def compute_matches(store: Store, phash_radius: int = PHASH_RADIUS, join_fn: Joi
         rows = _photo_rows(hashes, pairs)
         while chunk := [r for _, r in zip(range(50_000), rows, strict=False)]:
             store.add_matches(chunk)
+    # Edited copies of one photograph and reference-set photos: index candidates, then verified.
+    _add_by_rowid(store, verified_photo_matches(store))
     # Bio and portfolio templates (MinHash LSH): sparse, so gathered per pair, then stored by rowid.
     names = _LazyNames(store)
     tpl: dict[str, set[Match]] = defaultdict(set)
@@ -162,6 +166,25 @@ def compute_matches(store: Store, phash_radius: int = PHASH_RADIUS, join_fn: Joi
             (ids[pid], m.kind, m.value, ids[m.other_id], m.distance, m.detail) for pid, ms in tpl.items() for m in ms
         )
     return store.count_matches()
+
+
+def _add_by_rowid(store: Store, matches: Mapping[str, set[Match]]) -> None:
+    if not matches:
+        return
+    ids = store.rowids(sorted({*matches, *(m.other_id for ms in matches.values() for m in ms)}))
+    # Reference photos are not profiles: they keep their "ref:label:sha" id, stored as rowid -1
+    # with the id in the detail (see Store.iter_scan_batches).
+    store.add_matches(
+        (ids[pid], m.kind, m.value, ids.get(m.other_id, -1), m.distance, _pack_other(m))
+        for pid, ms in matches.items()
+        for m in ms
+    )
+
+
+def _pack_other(m: Match) -> str:
+    if m.kind != "photo_reference":
+        return m.detail
+    return json.dumps({"id": m.other_id, "name": m.other_name, "detail": m.detail}, sort_keys=True)
 
 
 class _LazyNames(Mapping[str, str | None]):
@@ -230,6 +253,8 @@ def find_matches_allpairs(store: Store, phash_radius: int = PHASH_RADIUS) -> dic
             detail = "mirrored copy" if flip else "near copy"
             out[a].add(Match("photo_phash", value, b, names.get(b), float(dist), detail))
             out[b].add(Match("photo_phash", value, a, names.get(a), float(dist), detail))
+    for pid, ms in verified_photo_matches(store).items():
+        out[pid].update(ms)
     _template_matches(store, out, names)
     return {
         pid: sorted(ms, key=lambda m: (m.kind, m.other_id, m.value, m.distance, m.detail)) for pid, ms in out.items()

@@ -6,6 +6,9 @@ raised as an error (never a warning), a cap on the pixels actually decoded (so t
 stays within a memory budget), a cap on animation frames counted without decoding them, a
 CPU-time deadline checked on every read the parser makes, EXIF orientation applied, the first
 frame of an animation, and JPEG draft mode so that big photos are decoded at reduced scale.
+Face detection and alignment (:mod:`profilecheck.media.faces`), perceptual signatures
+(:mod:`profilecheck.media.signature`) and the same-photograph verifier
+(:mod:`profilecheck.media.verify`) work on what :func:`load_image` returns.
 
 Refusals raise :class:`~profilecheck.errors.MediaError` with a stable ``reason`` code:
 ``empty``, ``too_large``, ``unsupported_format``, ``too_many_pixels``, ``too_many_frames``,

@@ -1,8 +1,13 @@
 """photo_reuse: the same headshot on other profiles.
 
-Detects a photo whose bytes (``photo_sha256``) or perceptual hash within a few bits, mirror
-included (``photo_phash``), appear on another profile: fraud rings reuse one stolen headshot
-across accounts, re-encoded, resized, cropped or mirrored.
+Detects a photo whose bytes (``photo_sha256``) appear on another profile, or the same
+photograph edited (``photo_phash``: re-encoded, resized, cropped, mirrored, recoloured,
+framed, bannered, watermarked, slightly rotated): fraud rings reuse one stolen headshot
+across accounts. Edited copies are found in two stages by the matching stage: candidates
+from the signature index (pHash of image, centre crops and face crop, mirrors probed) and
+face-embedding neighbours, then a keypoint verifier that fits a similarity transform and
+correlates the warped pixels. A different photo of the same person is *not* a match. The
+match distance is the smallest Hamming distance between the two photos' views, in bits.
 
 Reason codes:
     PHOTO_REUSED_ACROSS_PROFILES   HIT: the photo is on profiles with other names
@@ -32,7 +37,7 @@ W_UNIQUE = -0.3
 @register
 class PhotoReuse:
     name = "photo_reuse"
-    version = 1
+    version = 2
 
     def __call__(self, profile: Profile, ctx: Context) -> Iterator[Evidence]:
         ok = [p for p in ctx.features.get("photos", []) if p.get("status") == "ok"]
@@ -59,8 +64,8 @@ class PhotoReuse:
                 "identical bytes"
                 if worst == 0 and all(m.kind == "photo_sha256" for m in different)
                 else (
-                    f"within {worst:g} bits (pHash)"
-                    + (", mirrored" if any("mirror" in m.detail for m in different) else "")
+                    f"same photograph, edited; views within {worst:g} bits"
+                    + (", mirrored" if any("mirrored" in m.detail for m in different) else "")
                 )
             )
             yield Evidence(

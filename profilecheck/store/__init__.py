@@ -174,6 +174,21 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX crawl_results_profile ON crawl_results(profile_id);
         """,
     ),
+    (
+        "0005_photo_refs",
+        """
+        CREATE TABLE photo_refs (
+            sha256 TEXT NOT NULL,
+            label TEXT NOT NULL,
+            name TEXT,
+            source TEXT NOT NULL,
+            features TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (sha256, label)
+        );
+        CREATE INDEX photo_refs_label ON photo_refs(label);
+        """,
+    ),
 )
 
 
@@ -641,11 +656,17 @@ class Store:
             rowids = [r[0] for r in rows]
             for m in self.conn.execute(
                 f"""SELECT m.profile_rowid, m.kind, m.value, p.id, p.name, m.distance, m.detail
-                    FROM temp.scan_matches m JOIN profiles p ON p.rowid = m.other_rowid
+                    FROM temp.scan_matches m LEFT JOIN profiles p ON p.rowid = m.other_rowid
                     WHERE m.profile_rowid IN ({",".join("?" * len(rowids))})
                     ORDER BY m.profile_rowid, m.kind, p.id, m.value, m.distance, m.detail""",
                 rowids,
             ):
+                if m[3] is None:  # not a profile: a reference photo, its id and name packed in the detail
+                    other = json.loads(m[6])
+                    matches.setdefault(m[0], []).append(
+                        (m[1], m[2], other["id"], other["name"], float(m[5]), other["detail"])
+                    )
+                    continue
                 matches.setdefault(m[0], []).append((m[1], m[2], m[3], m[4], float(m[5]), m[6]))
             yield [
                 {
@@ -658,6 +679,53 @@ class Store:
                 }
                 for r in rows
             ]
+
+    def photo_signature_rows(self) -> Iterator[tuple[str, str, dict[str, list[str]], list[float] | None]]:
+        """``(profile id, sha256, signature, face embedding or None)`` of every decoded photo, streaming."""
+        cur = self.conn.execute(
+            """SELECT a.profile_id, json_extract(j.value, '$.sha256'), json_extract(j.value, '$.sig'),
+                      json_extract(j.value, '$.embedding')
+               FROM analysis a, json_each(a.features, '$.photos') j
+               WHERE json_extract(j.value, '$.status') = 'ok' AND json_extract(j.value, '$.sig') IS NOT NULL
+               ORDER BY a.profile_id"""
+        )
+        while rows := cur.fetchmany(5000):
+            for r in rows:
+                yield r[0], r[1], json.loads(r[2]), (json.loads(r[3]) if r[3] else None)
+
+    # -- reference photo sets ---------------------------------------------------------------
+    def add_photo_refs(self, rows: Iterable[dict[str, Any]]) -> int:
+        """Add reference photos (``sha256``, ``label``, ``name``, ``source``, ``features``); returns new rows."""
+        n = 0
+        now = _now()
+        with self.transaction() as c:
+            for r in rows:
+                cur = c.execute(
+                    "INSERT OR IGNORE INTO photo_refs VALUES (?,?,?,?,?,?)",
+                    (
+                        r["sha256"],
+                        r["label"],
+                        r.get("name"),
+                        r["source"],
+                        json.dumps(r["features"], sort_keys=True),
+                        now,
+                    ),
+                )
+                n += cur.rowcount
+        return n
+
+    def iter_photo_refs(self, label: str | None = None) -> Iterator[dict[str, Any]]:
+        """Reference photos, by label then sha256."""
+        sql = "SELECT sha256, label, name, source, features FROM photo_refs"
+        args: tuple[str, ...] = ()
+        if label is not None:
+            sql += " WHERE label=?"
+            args = (label,)
+        for r in self.conn.execute(sql + " ORDER BY label, sha256", args):
+            yield {"sha256": r[0], "label": r[1], "name": r[2], "source": r[3], "features": json.loads(r[4])}
+
+    def count_photo_refs(self) -> dict[str, int]:
+        return {r[0]: r[1] for r in self.conn.execute("SELECT label, count(*) FROM photo_refs GROUP BY label")}
 
     # -- verdicts ---------------------------------------------------------------------------
     def verdict_hashes(self) -> dict[str, str]:
@@ -830,6 +898,7 @@ class Store:
                 sha
                 for sha in sorted(shas)
                 if c.execute("SELECT 1 FROM profiles WHERE instr(data, ?) > 0 LIMIT 1", (sha,)).fetchone() is None
+                and c.execute("SELECT 1 FROM photo_refs WHERE sha256 = ? LIMIT 1", (sha,)).fetchone() is None
             ]
             c.executemany("DELETE FROM media WHERE sha256=?", [(sha,) for sha in orphans])
             report.import_errors = c.execute("DELETE FROM import_errors WHERE at < ?", (stamp,)).rowcount

@@ -1,0 +1,152 @@
+"""The photo index of a workspace: signature hashes (multi-index hashing) and face embeddings
+(FAISS), keyed by the photo's sha256, persisted beside the database and grown incrementally.
+
+Photos are content-addressed, so a row never goes stale: a photo's signature depends only on
+its bytes and the signature version. A new photo is added once; a photo no longer used by any
+profile stays in the index and is ignored by callers (they pass the set of live photos). The
+index also keeps the verifier's answers per photo pair, so a re-scan verifies only new pairs.
+
+Files under ``<workspace>/index/``: ``photo_sig.npz`` (the multi-index), ``photo_rows.npy``
+(the sha256 owning each hash row, fixed-width bytes), ``faces.faiss`` and ``face_rows.npy``,
+``verified.json`` (pair -> verdict), ``meta.json`` (versions). Nothing here is a pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from profilecheck.index.faces import FaceIndex
+from profilecheck.index.mih import MultiIndex
+
+__all__ = ["INDEX_VERSION", "PhotoIndex"]
+
+#: Bump when signatures or embeddings change meaning: a stored index of another version is rebuilt.
+INDEX_VERSION = "photo-index@1"
+
+
+class PhotoIndex:
+    """Signature hashes and face embeddings of photos, by sha256.
+
+    Args:
+        root: the directory the index lives in (``None``: in memory only).
+        version: the versions of the features and of the verifier; a stored index made under
+            other versions is discarded.
+    """
+
+    def __init__(self, root: Path | str | None = None, version: str = INDEX_VERSION) -> None:
+        self.root = Path(root) if root is not None else None
+        self.version = version
+        self.hashes = MultiIndex(m=4)
+        self.hash_rows: list[str] = []
+        self.faces = FaceIndex()
+        self.face_rows: list[str] = []
+        self.known: set[str] = set()
+        self.verified: dict[str, dict[str, Any]] = {}
+        if self.root is not None and (self.root / "meta.json").exists():
+            self._load()
+
+    # -- persistence ------------------------------------------------------------------------
+    def _load(self) -> None:
+        assert self.root is not None
+        meta = json.loads((self.root / "meta.json").read_text())
+        if meta.get("version") != self.version:
+            return  # another version: start afresh (the caller re-adds every photo)
+        self.hashes = MultiIndex.load(self.root / "photo_sig.npz")
+        self.hash_rows = [b.decode() for b in np.load(self.root / "photo_rows.npy", allow_pickle=False).tolist()]
+        if (self.root / "faces.faiss").exists():
+            self.faces = FaceIndex.load(self.root / "faces.faiss")
+            self.face_rows = [b.decode() for b in np.load(self.root / "face_rows.npy", allow_pickle=False).tolist()]
+        self.known = set(meta.get("known", []))
+        self.verified = json.loads((self.root / "verified.json").read_text())
+
+    def save(self) -> None:
+        """Write the index files (each atomically); a no-op for an in-memory index."""
+        if self.root is None:
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.hashes.save(self.root / "photo_sig.npz")
+        _save_npy(self.root / "photo_rows.npy", np.array([s.encode() for s in self.hash_rows], dtype="S64"))
+        self.faces.save(self.root / "faces.faiss")
+        _save_npy(self.root / "face_rows.npy", np.array([s.encode() for s in self.face_rows], dtype="S64"))
+        _write(self.root / "verified.json", json.dumps(self.verified, sort_keys=True))
+        _write(self.root / "meta.json", json.dumps({"version": self.version, "known": sorted(self.known)}))
+
+    # -- content ----------------------------------------------------------------------------
+    def add(self, sha256: str, hashes: Iterable[int], embedding: np.ndarray | None) -> bool:
+        """Index one photo; returns False when it was already there."""
+        if sha256 in self.known:
+            return False
+        hs = np.array(list(hashes), dtype=np.uint64)
+        self.hashes.add(hs)
+        self.hash_rows.extend([sha256] * len(hs))
+        if embedding is not None:
+            self.faces.add(np.asarray(embedding, dtype=np.float32)[None, :])
+            self.face_rows.append(sha256)
+        self.known.add(sha256)
+        return True
+
+    def hash_neighbours(self, probes: Iterable[int], radius: int) -> dict[str, int]:
+        """Photos with a stored hash within ``radius`` bits of any probe: ``{sha256: min bits}``."""
+        out: dict[str, int] = {}
+        for h in probes:
+            for row, dist in self.hashes.query(int(h), radius):
+                sha = self.hash_rows[row]
+                if dist < out.get(sha, 65):
+                    out[sha] = dist
+        return out
+
+    def face_neighbours(self, embedding: np.ndarray, radius: float = 0.6, k: int = 16) -> dict[str, float]:
+        """Photos whose face embedding is within ``radius``: ``{sha256: distance}``."""
+        out: dict[str, float] = {}
+        for row, dist in self.faces.within(np.asarray(embedding, dtype=np.float32), radius, k)[0]:
+            sha = self.face_rows[row]
+            out[sha] = min(dist, out.get(sha, 9.0))
+        return out
+
+    def candidates(
+        self,
+        probes: Iterable[int],
+        embedding: np.ndarray | None,
+        *,
+        radius: int,
+        face_radius: float = 0.6,
+        limit: int = 24,
+    ) -> dict[str, int]:
+        """The photos worth verifying against one photo: ``{sha256: min bits (64 if only the face)}``.
+
+        Face neighbours come first (nearest first, at most half of ``limit``), then hash
+        neighbours by distance; ``limit`` bounds the verifier's work per photo however
+        crowded the index is.
+        """
+        near = self.hash_neighbours(probes, radius)
+        out: dict[str, int] = {}
+        if embedding is not None:
+            faces = sorted(self.face_neighbours(embedding, face_radius, k=limit).items(), key=lambda kv: kv[1])
+            for sha, _d in faces[: max(1, limit // 2)]:
+                out[sha] = near.get(sha, 64)
+        for sha, bits in sorted(near.items(), key=lambda kv: (kv[1], kv[0])):
+            if len(out) >= limit:
+                break
+            out.setdefault(sha, bits)
+        return out
+
+    @staticmethod
+    def pair_key(a: str, b: str) -> str:
+        return f"{a}:{b}" if a < b else f"{b}:{a}"
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def _save_npy(path: Path, arr: np.ndarray) -> None:
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, arr, allow_pickle=False)
+    tmp.replace(path)

@@ -1,0 +1,273 @@
+"""Photo reuse: signatures, indexes, the verifier, reference sets and the scan on the sample."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import random
+import shutil
+from pathlib import Path
+
+import imagehash
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from profilecheck.engine import scan
+from profilecheck.index.faces import FaceIndex
+from profilecheck.index.hamming import popcount64
+from profilecheck.index.mih import MultiIndex
+from profilecheck.index.photos import PhotoIndex
+from profilecheck.media import load_image
+from profilecheck.media.faces import faces_available, find_faces
+from profilecheck.media.photo import DRAFT, describe
+from profilecheck.media.signature import Signature, phash_pair
+from profilecheck.media.verify import compare, prepare
+from profilecheck.model import Status
+from profilecheck.sample import SAMPLE_NOW
+from profilecheck.store import Store
+from tests.conftest import SHARED_DATA
+
+FACES = SHARED_DATA / "faces"
+DEEPFACE = FACES / "deepface-testfaces"
+REAL = FACES / "hardfakevsrealfaces" / "images" / "real"
+
+
+def _decode(path: Path) -> Image.Image:
+    return load_image(path.read_bytes(), draft_size=DRAFT, name=str(path))[0]
+
+
+def _jpeg(img: Image.Image, q: int = 85) -> Image.Image:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=q)
+    return load_image(buf.getvalue(), draft_size=DRAFT)[0]
+
+
+def test_phash_matches_imagehash_on_a_real_photo() -> None:
+    """Our pHash (and its mirror) is imagehash.phash bit for bit."""
+    img = Image.open(REAL / "real_1.jpg").convert("L")
+    h, m = phash_pair(img)
+    assert str(imagehash.phash(img)) == format(h, "016x")
+    assert str(imagehash.phash(ImageOps.mirror(img))) == format(m, "016x")
+
+
+def test_signature_json_round_trip() -> None:
+    """A signature survives JSON."""
+    sig = describe(_decode(REAL / "real_3.jpg")).signature
+    assert sig == Signature.from_json(sig.to_json())
+    assert {"full", "c85", "c70"} <= set(sig.views)
+
+
+@pytest.mark.parametrize("m", [2, 3, 4, 8])
+def test_multi_index_equals_brute_force(m: int) -> None:
+    """Multi-index hashing returns exactly what XOR + popcount over everything returns."""
+    rng = np.random.default_rng(m)
+    base = rng.integers(0, 2**63, size=300, dtype=np.uint64) * np.uint64(2) + rng.integers(0, 2, 300, dtype=np.uint64)
+    # near copies: flip 0-10 random bits of some hashes
+    near = []
+    for h in base[:100]:
+        flips = rng.choice(64, size=rng.integers(0, 11), replace=False)
+        v = int(h)
+        for b in flips:
+            v ^= 1 << int(b)
+        near.append(v)
+    hashes = np.concatenate([base, np.array(near, dtype=np.uint64)])
+    idx = MultiIndex(m=m, merge_at=128)
+    idx.add(hashes[:250])
+    idx.add(hashes[250:])  # incremental: part sorted, part in the tail
+    for q in hashes[::7]:
+        for radius in (0, 4, 8, 10):
+            d = popcount64(hashes ^ q)
+            want = sorted((int(i), int(d[i])) for i in np.flatnonzero(d <= radius))
+            assert want == idx.query(int(q), radius)
+
+
+def test_multi_index_near_pairs_and_persistence(tmp_path: Path) -> None:
+    """All near pairs equal brute force; the index round-trips through its .npz file."""
+    rng = np.random.default_rng(1)
+    hashes = rng.integers(0, 2**63, size=400, dtype=np.uint64)
+    hashes[10] = hashes[20] ^ np.uint64(0b101)
+    hashes[30] = hashes[40] ^ np.uint64(1 << 63)
+    idx = MultiIndex(m=8)
+    idx.add(hashes)
+    d = popcount64(hashes[:, None] ^ hashes[None, :])
+    want = sorted((int(i), int(j), int(d[i, j])) for i, j in zip(*np.nonzero(np.triu(d <= 6, 1)), strict=True))
+    assert want == idx.near_pairs(6)
+    idx.save(tmp_path / "i.npz")
+    back = MultiIndex.load(tmp_path / "i.npz")
+    assert idx.query(int(hashes[20]), 4) == back.query(int(hashes[20]), 4)
+    assert 8 + 8 * 8 == back.nbytes // len(back)
+
+
+def test_face_index_within(tmp_path: Path) -> None:
+    """FAISS neighbours within a radius, persisted and reloaded."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 128)).astype(np.float32)
+    idx = FaceIndex()
+    idx.add(x)
+    q = x[7] + 0.01
+    assert [7] == [i for i, _d in idx.within(q[None, :], radius=0.5)[0]]
+    idx.save(tmp_path / "f.faiss")
+    assert [7] == [i for i, _d in FaceIndex.load(tmp_path / "f.faiss").within(q[None, :], 0.5)[0]]
+
+
+@pytest.mark.skipif(not faces_available(), reason="dlib or face models not installed")
+def test_faces_found_aligned_and_embedded() -> None:
+    """A real headshot gives one aligned 150 x 150 chip and a 128-d embedding; a mirror embeds close."""
+    img = _decode(REAL / "real_5.jpg")
+    faces = find_faces(img)
+    assert 1 <= len(faces)
+    assert (150, 150, 3) == faces[0].chip.shape
+    mirrored = find_faces(ImageOps.mirror(img))
+    assert float(np.linalg.norm(faces[0].embedding - mirrored[0].embedding)) < 0.4
+    assert [] == find_faces(Image.new("RGB", (200, 200), (120, 130, 140)))
+
+
+def _edits(img: Image.Image) -> dict[str, Image.Image]:
+    w, h = img.size
+    rng = random.Random(3)
+    crop = img.crop((int(w * 0.18), int(h * 0.12), int(w * 0.85), int(h * 0.9)))
+    bordered = ImageOps.expand(img, border=30, fill="white")
+    return {
+        "crop18": _jpeg(crop, 70),
+        "mirror": _jpeg(ImageOps.mirror(img)),
+        "border": _jpeg(bordered),
+        "rotate4": _jpeg(img.rotate(4, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))),
+        "small": _jpeg(img.resize((w // 3, h // 3)), rng.choice([30, 40])),
+        "gray": _jpeg(ImageOps.grayscale(img).convert("RGB")),
+    }
+
+
+@pytest.mark.parametrize("name", ["real_5.jpg", "real_9.jpg"])
+def test_verifier_sees_edited_copies_as_the_same_photo(name: str) -> None:
+    """Crops, mirror, borders, rotation, shrinking and gray copies verify as the same photograph."""
+    img = _decode(REAL / name)
+    a = prepare(img)
+    for how, edited in _edits(img).items():
+        v = compare(a, prepare(edited))
+        assert v.same, (how, v)
+        assert v.mirrored == (how == "mirror"), how
+
+
+def test_verifier_refuses_same_person_different_photos() -> None:
+    """Different photos of one person (deepface 'Yes' pairs) are never the same photograph."""
+    import csv
+
+    with (DEEPFACE / "master.csv").open() as fh:
+        pairs = [(r["file_x"], r["file_y"]) for r in csv.DictReader(fh) if r["Decision"] == "Yes"]
+    assert 38 == len(pairs)
+    cache: dict[str, object] = {}
+
+    def prep(n: str):  # type: ignore[no-untyped-def]
+        if n not in cache:
+            cache[n] = prepare(_decode(DEEPFACE / n))
+        return cache[n]
+
+    same = [(x, y) for x, y in pairs if compare(prep(x), prep(y)).same]  # type: ignore[arg-type]
+    assert [] == same
+
+
+def test_photo_index_persists_and_caches_verdicts(tmp_path: Path) -> None:
+    """The workspace index reloads with its photos and pair verdicts; another version starts afresh."""
+    idx = PhotoIndex(tmp_path / "index")
+    idx.add("a" * 64, [1, 2, 3], None)
+    idx.add("b" * 64, [7], np.zeros(128, np.float32))
+    idx.verified[idx.pair_key("b" * 64, "a" * 64)] = {"same": False}
+    idx.save()
+    back = PhotoIndex(tmp_path / "index")
+    assert {"a" * 64, "b" * 64} == back.known
+    assert {"a" * 64: 1} == back.hash_neighbours([0], radius=1)
+    assert {"b" * 64} == set(back.face_neighbours(np.zeros(128, np.float32)))
+    assert not back.add("a" * 64, [1], None)
+    assert set() == PhotoIndex(tmp_path / "index", version="other").known
+
+
+def test_sample_rings_match_exactly_by_photo_group(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:
+    """Every pair of profiles showing one photograph (truth.csv photo_group) matches; no other pair does."""
+    with Store(scanned_workspace) as store:
+        verdicts = {v.profile_id: v for v in store.iter_verdicts()}
+    got = set()
+    for pid, v in verdicts.items():
+        for e in v.evidence:
+            if e.signal == "photo_reuse" and e.status is Status.HIT:
+                for ref in e.refs:
+                    got.add(tuple(sorted((pid, ref.partition("#")[0]))))
+    want = {
+        (a, b)
+        for a, b in itertools.combinations(sorted(truth), 2)
+        if truth[a]["photo_group"] == truth[b]["photo_group"]
+    }
+    edited = {t["photo_group"] for t in truth.values() if t["label"] == "fake"}
+    assert len(edited) >= 7
+    assert len(want) >= 40
+    assert want == got
+
+
+def test_sample_cartoons_never_ai_face_hits(scanned_workspace: Path) -> None:
+    """The sample's cartoon faces give UNKNOWN or MISS from ai_face, never a HIT."""
+    with Store(scanned_workspace) as store:
+        codes = {e.code for v in store.iter_verdicts() for e in v.evidence if e.signal == "ai_face"}
+    assert "AI_FACE_LIKELY" not in codes
+    assert codes <= {"NO_FACE", "AI_FACE_UNLIKELY"}
+
+
+def test_reference_set_match(scanned_copy: Path, sample_dir: Path, tmp_path: Path) -> None:
+    """A ring's stolen photo added as a reference set flags the ring members who show it."""
+    from profilecheck.commands.photos import add_reference_dir
+
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    shutil.copy(sample_dir / "photos" / "r0_0.jpg", refs / "stolen-face.jpg")
+    (refs / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
+    (refs / "notes.txt").write_text("not an image")
+    with Store(scanned_copy) as store:
+        counts = add_reference_dir(store, refs, "stolen")
+        assert {"images": 2, "added": 1, "already": 0, "broken": 1} == counts
+        assert {"stolen": 1} == store.count_photo_refs()
+        scan(store, now=SAMPLE_NOW)
+        hits = {
+            v.profile_id
+            for v in store.iter_verdicts()
+            for e in v.evidence
+            if e.code == "PHOTO_MATCHES_REFERENCE" and e.status is Status.HIT
+        }
+        misses = {v.profile_id for v in store.iter_verdicts() for e in v.evidence if e.code == "NO_REFERENCE_MATCH"}
+    assert len(hits) >= 3
+    assert hits.isdisjoint(misses)
+    assert len(misses) > 200
+
+
+def test_scan_of_a_store_with_a_real_reused_photo(tmp_path: Path, make_profile) -> None:  # type: ignore[no-untyped-def]
+    """Two accounts under different names with a cropped, mirrored copy of one real photo are linked."""
+    img = Image.open(REAL / "real_12.jpg").convert("RGB")
+    w, h = img.size
+    edited = ImageOps.mirror(img.crop((int(w * 0.15), int(h * 0.1), w, int(h * 0.85))))
+    other = Image.open(REAL / "real_13.jpg").convert("RGB")
+    with Store(tmp_path / "ws") as store:
+        shas = []
+        for im in (img, edited, other):
+            buf = io.BytesIO()
+            im.save(buf, "JPEG", quality=80)
+            shas.append(store.media.put(buf.getvalue()))
+        profiles = [
+            make_profile("ann", name="Ann Lee", photos=[{"sha256": shas[0], "role": "headshot"}]),
+            make_profile("bob", name="Bob Stone", photos=[{"sha256": shas[1], "role": "headshot"}]),
+            make_profile("cy", name="Cy Young", photos=[{"sha256": shas[2], "role": "headshot"}]),
+        ]
+        store.upsert_profiles(profiles, source="test")
+        scan(store, now=SAMPLE_NOW)
+        ev = {v.profile_id: {e.code: e for e in v.evidence} for v in store.iter_verdicts()}
+    hit = ev["gigmarket:ann"]["PHOTO_REUSED_ACROSS_PROFILES"]
+    assert ("gigmarket:bob",) == tuple(r.partition("#")[0] for r in hit.refs)
+    assert "mirrored" in hit.detail
+    assert "PHOTO_UNIQUE" in ev["gigmarket:cy"]
+
+
+def test_rescan_reuses_the_persisted_index(scanned_copy: Path) -> None:
+    """The photo index lives in the workspace and a re-scan verifies nothing new."""
+    verified = (scanned_copy / "index" / "verified.json").read_text()
+    assert (scanned_copy / "index" / "photo_sig.npz").exists()
+    with Store(scanned_copy) as store:
+        stats = scan(store, now=SAMPLE_NOW)
+    assert (0, 0) == (stats.analysed, stats.scored)
+    assert verified == (scanned_copy / "index" / "verified.json").read_text()
