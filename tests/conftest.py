@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,10 @@ from profilecheck.importers import import_file
 from profilecheck.model import Profile
 from profilecheck.sample import SAMPLE_NOW, write_sample
 from profilecheck.store import Store
+
+# Face detection and embedding cost most of a photo's analysis; the suite's many scans of the
+# sample run without them (hash tier + verifier). Tests of faces and ai_face enable them.
+os.environ.setdefault("PROFILECHECK_FACES", "0")
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 if not SHARED.exists():

@@ -50,7 +50,7 @@ __all__ = [
 HASH_RADIUS = 16
 #: At most this many candidates are verified per photo (face neighbours first, then the
 #: nearest hashes), so the verifier's work stays bounded in a crowded index.
-MAX_CANDIDATES = 24
+MAX_CANDIDATES = 8
 #: Face-embedding distance for a candidate (dlib's same-person distance).
 FACE_RADIUS = 0.6
 #: Bump when the verifier's decision changes: cached pair verdicts of another version are ignored.
@@ -73,6 +73,7 @@ def verified_photo_matches(store: Store, hash_radius: int = HASH_RADIUS) -> dict
     index = PhotoIndex(store.workspace / "index", version=f"{INDEX_VERSION}/{VERIFY_VERSION}")
     cache = _PrepCache(store)
     pairs = verified_photo_pairs(index, records, cache, hash_radius)
+    sigs = {sha: sig for sha, (sig, _e) in records.items()}
     for (a, b), (bits, v) in pairs.items():
         detail = _detail(v)
         for pa in owners[a]:
@@ -88,17 +89,30 @@ def verified_photo_matches(store: Store, hash_radius: int = HASH_RADIUS) -> dict
         ref_sigs: dict[str, Signature] = {}
         for r in refs:
             sig = Signature.from_json(r["features"]["sig"])
-            emb = r["features"].get("embedding")
-            ref_index.add(r["sha256"], [h for _v, h in sig.stored()], np.asarray(emb, np.float32) if emb else None)
+            ref_emb = r["features"].get("embedding")
+            ref_index.add(
+                r["sha256"], [h for _v, h in sig.stored()], np.asarray(ref_emb, np.float32) if ref_emb else None
+            )
             ref_meta[r["sha256"]] = r
             ref_sigs[r["sha256"]] = sig
-        for sha, (sig, emb) in records.items():
-            found = _candidates_verified(ref_index, sha, sig, emb, cache, hash_radius, ref_sigs)
-            for ref_sha, (bits, v) in found.items():
-                r = ref_meta[ref_sha]
-                for pid in owners[sha]:
-                    other = f"ref:{r['label']}:{ref_sha[:12]}"
-                    out[pid].add(Match("photo_reference", r["label"], other, r["name"], float(bits), _detail(v)))
+        hits: dict[tuple[str, str], tuple[int, Verdict]] = {}
+        for sha, (psig, pemb) in records.items():
+            found = _candidates_verified(ref_index, sha, psig, pemb, cache, hash_radius, ref_sigs, keep_self=True)
+            for ref_sha, bv in found.items():
+                hits[(sha, ref_sha)] = bv
+        # ... and the other way: each reference photo's probes against the profile photos' index.
+        for ref_sha, rsig in ref_sigs.items():
+            remb = ref_meta[ref_sha]["features"].get("embedding")
+            remb_arr = np.asarray(remb, np.float32) if remb else None
+            found = _candidates_verified(index, ref_sha, rsig, remb_arr, cache, hash_radius, sigs, keep_self=True)
+            for sha, (bits, v) in found.items():
+                if sha in records and (sha, ref_sha) not in hits:
+                    hits[(sha, ref_sha)] = (bits, v)
+        for (sha, ref_sha), (bits, v) in sorted(hits.items()):
+            r = ref_meta[ref_sha]
+            for pid in owners[sha]:
+                other = f"ref:{r['label']}:{ref_sha[:12]}"
+                out[pid].add(Match("photo_reference", r["label"], other, r["name"], float(bits), _detail(v)))
     index.save()
     return out
 
@@ -134,6 +148,8 @@ class _PrepCache:
 
 
 def _verify(index: PhotoIndex, a: str, b: str, cache: _PrepCache) -> Verdict | None:
+    if a == b:  # the same bytes (a reference photo used as it is)
+        return Verdict(True, 1.0, 0, 1.0, False)
     key = index.pair_key(a, b)
     if key in index.verified:
         d = index.verified[key]
@@ -151,6 +167,8 @@ def _verify(index: PhotoIndex, a: str, b: str, cache: _PrepCache) -> Verdict | N
         "scale": round(v.scale, 4),
         "angle": round(v.angle, 3),
     }
+    # What the cache holds is what every later scan sees: return that, not the unrounded verdict.
+    v = Verdict(**index.verified[key])
     return v if v.same else None
 
 
@@ -162,11 +180,13 @@ def _candidates_verified(
     cache: _PrepCache,
     hash_radius: int,
     sigs: dict[str, Signature] | None = None,
+    keep_self: bool = False,
 ) -> dict[str, tuple[int, Verdict]]:
     cands = index.candidates(
         [h for _v, h, _m in sig.probes()], emb, radius=hash_radius, face_radius=FACE_RADIUS, limit=MAX_CANDIDATES + 1
     )
-    cands.pop(sha, None)
+    if not keep_self:
+        cands.pop(sha, None)
     out: dict[str, tuple[int, Verdict]] = {}
     for other in sorted(cands):
         v = _verify(index, sha, other, cache)

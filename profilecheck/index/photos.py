@@ -48,7 +48,19 @@ class PhotoIndex:
         self.known: set[str] = set()
         self.verified: dict[str, dict[str, Any]] = {}
         if self.root is not None and (self.root / "meta.json").exists():
-            self._load()
+            try:
+                self._load()
+            except (OSError, ValueError, KeyError, RuntimeError):
+                self._reset()  # a torn or foreign index: rebuilt from the store's features
+            if len(self.hash_rows) != len(self.hashes) or len(self.face_rows) != len(self.faces):
+                self._reset()
+
+    def _reset(self) -> None:
+        self.hashes = MultiIndex(m=4)
+        self.hash_rows, self.face_rows = [], []
+        self.faces = FaceIndex()
+        self.known = set()
+        self.verified = {}
 
     # -- persistence ------------------------------------------------------------------------
     def _load(self) -> None:

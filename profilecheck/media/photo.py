@@ -28,6 +28,7 @@ class PhotoFacts:
 
     signature: Signature
     faces: list[Face]
+    face_search: bool = True  # False when detection was skipped
 
     @property
     def embedding(self) -> np.ndarray | None:
@@ -47,4 +48,4 @@ def describe(img: Image.Image, *, faces: bool = True) -> PhotoFacts:
     """Faces and signature of a decoded photo (``faces=False`` skips detection: hash tier only)."""
     found = find_faces(img) if faces else []
     box = face_crop_box(found[0].box, img.size) if found else None
-    return PhotoFacts(signature(img, box), found)
+    return PhotoFacts(signature(img, box), found, faces)

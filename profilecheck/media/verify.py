@@ -40,8 +40,8 @@ __all__ = [
 VERIFY_SIDE = 384
 #: RANSAC inliers needed before a transform is believed.
 MIN_INLIERS = 12
-#: Normalised correlation of the overlap at which two photos are the same photograph.
-MIN_NCC = 0.80
+#: Overlap score at which two photos are the same photograph (ROC in docs/photo-reuse.md).
+MIN_NCC = 0.90
 #: Band-pass correlation is lower than plain correlation for honest copies (resizing and JPEG
 #: remove detail): it enters the score as ``min(ncc, detail + DETAIL_OFFSET)``.
 DETAIL_OFFSET = 0.2

@@ -177,7 +177,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
         "0005_photo_refs",
         """
-        CREATE TABLE photo_refs (
+        CREATE TABLE IF NOT EXISTS photo_refs (
             sha256 TEXT NOT NULL,
             label TEXT NOT NULL,
             name TEXT,
@@ -186,7 +186,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             added_at TEXT NOT NULL,
             PRIMARY KEY (sha256, label)
         );
-        CREATE INDEX photo_refs_label ON photo_refs(label);
+        CREATE INDEX IF NOT EXISTS photo_refs_label ON photo_refs(label);
         """,
     ),
 )
