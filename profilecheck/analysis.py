@@ -158,6 +158,8 @@ def analyse(profile: Profile, content_hash: str, media_root: str | Path) -> dict
     for ph in photos:
         if ph.get("status") == "ok":
             artifacts.add(("photo_sha256", ph["sha256"]))
+            if ph.get("phash"):
+                artifacts.add(("photo_phash", ph["phash"]))
 
     emails = sorted({e for e in (normalize_email(x) for x in profile.contacts.emails) if e})
     phones = sorted({p for p in (normalize_phone(x, profile.country) for x in profile.contacts.phones) if p})
