@@ -214,6 +214,7 @@ def scan(
     now: datetime | None = None,
     progress: Progress | None = None,
     scheduler: str | None = None,
+    calibrated: bool = True,
 ) -> ScanStats:
     """Bring every verdict in the store up to date.
 
@@ -227,7 +228,15 @@ def scan(
         now: the time signals measure ages against (default: now).
         progress: called as ``progress(stage, done, total)``.
         scheduler: for ``dask``: a scheduler address (default: a LocalCluster of ``workers``).
+        calibrated: with no ``weights`` given, use the workspace's saved calibration (its weights
+            and prior) when there is one (``profilecheck calibrate``).
     """
+    if calibrated and weights is None:
+        from profilecheck.calibration import load_calibration
+
+        cal = load_calibration(store.workspace)
+        if cal is not None:
+            weights, prior = cal.weights, cal.prior
     if batch < 1:
         raise ValueError(f"batch must be positive, got {batch}")
     if workers is None:
