@@ -50,7 +50,10 @@ def test_import_scan_show_export_report(sample_dir: Path, tmp_path: Path) -> Non
     assert 0 == r.returncode, r.stderr
     text = html.read_text()
     assert risky["profile_id"] in text and "data:image/jpeg;base64," in text
-    assert "http://" not in text.split("<main>")[0]  # nothing loaded from outside
+    head = text.split("<main>")[0]
+    # Nothing is loaded from outside; the only address named is the loopback decision server.
+    assert not re.search(r'(src|href)="https?://', head)
+    assert {u for u in re.findall(r"https?://[^\s'\"<>;]+", head)} <= {"http://127.0.0.1:8765"}
 
 
 @pytest.mark.parametrize(

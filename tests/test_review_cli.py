@@ -19,7 +19,8 @@ def test_check_file_against_store(scanned_copy: Path, sample_dir: Path, tmp_path
     """A new profile that reuses a ring's photo and wallet is called out, with its evidence and cluster."""
     with Store(scanned_copy) as store:
         ring = store.clusters(rings_only=True)[0]
-        src = store.get_profile(ring["members"][0])
+        # a member that holds the ring's wallet (members carry different parts of the ring's artifacts)
+        src = next(p for p in map(store.get_profile, ring["members"]) if p.contacts.wallets)
     rec = json.loads(src.model_dump_json(exclude_none=True))
     rec.update(handle="new-applicant", name="Totally New", bio=None)
     photo_src = next(sample_dir.glob("photos/r*_0.jpg"))
