@@ -12,14 +12,6 @@ from profilecheck.cli import app
 
 __all__ = ["train_app"]
 
-def _train_group() -> typer.Typer:
-    # One ``train`` group shared by every area that trains a model (ai-text, ai-face, ...).
-    for group in app.registered_groups:
-        if group.name == "train" and group.typer_instance is not None:
-            return group.typer_instance
-    group_app = typer.Typer(help="Retrain the shipped models on the shared data.", no_args_is_help=True)
-    app.add_typer(group_app, name="train")
-    return group_app
-
-
-train_app = _train_group()
+# One ``train`` group shared by every area that trains a model (ai-text, ai-face, ...).
+train_app = typer.Typer(help="Retrain the shipped models on the shared data, deterministically.", no_args_is_help=True)
+app.add_typer(train_app, name="train")

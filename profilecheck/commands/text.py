@@ -14,23 +14,13 @@ from typing import Annotated
 
 import typer
 
-from profilecheck.cli import app, console
+from profilecheck.cli import console
+from profilecheck.commands._groups import train_app
 from profilecheck.errors import InputError
 
 __all__ = ["train_ai_text", "train_app"]
 
 
-def _train_group() -> typer.Typer:
-    # One ``train`` group shared by every area that trains a model (ai-text, ai-face, ...).
-    for group in app.registered_groups:
-        if group.name == "train" and group.typer_instance is not None:
-            return group.typer_instance
-    group_app = typer.Typer(help="Rebuild a model from ../shared/data, deterministically.", no_args_is_help=True)
-    app.add_typer(group_app, name="train")
-    return group_app
-
-
-train_app = _train_group()
 _DEFAULT_CACHE = Path(tempfile.gettempdir()) / "profilecheck-ai-text-lm.jsonl"
 _DEFAULT_DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "text"
 
