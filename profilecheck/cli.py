@@ -191,9 +191,11 @@ def show(
 
 @app.command()
 def export(
-    out: Annotated[Path, typer.Argument(help="Output file (.jsonl or .csv).")],
+    out: Annotated[Path, typer.Argument(help="Output file (.jsonl, .csv or .parquet).")],
     workspace: Workspace = Path(DEFAULT_WORKSPACE),
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl or csv (default: from the suffix).")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from the suffix).")
+    ] = None,
     pseudonymise: Annotated[
         bool, typer.Option(help="Replace ids by keyed hashes (key from PROFILECHECK_PSEUDONYM_KEY).")
     ] = False,

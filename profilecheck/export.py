@@ -1,5 +1,11 @@
 """Exports: one line per profile with score, verdict, reasons and their refs.
 
+Formats: JSONL (one object per line), CSV (reasons, refs and unknowns joined with ``;``) and
+Parquet (the JSONL columns with their nesting kept as typed columns: ``reasons`` is a
+``list<struct<code, signal, strength, detail, refs: list<string>>>`` and ``could_not_check`` a
+``list<string>``, so pandas, DuckDB or Spark read it without parsing JSON; see
+:func:`parquet_schema`). Pseudonymisation applies to every format alike.
+
 Files are written atomically (a temporary file renamed into place), so a reader never sees
 half an export. CSV cells that a spreadsheet would run as a formula (starting with ``=``,
 ``+``, ``-``, ``@``, tab or carriage return) are neutralised with a leading apostrophe.
@@ -22,9 +28,9 @@ from profilecheck.errors import InputError
 from profilecheck.model import Status, Verdict
 from profilecheck.store import Store
 
-__all__ = ["FORMATS", "export", "neutralise_cell", "pseudonymise"]
+__all__ = ["FORMATS", "export", "neutralise_cell", "parquet_schema", "pseudonymise"]
 
-FORMATS = ("jsonl", "csv")
+FORMATS = ("jsonl", "csv", "parquet")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -90,13 +96,13 @@ def _clear_stale_temps(path: Path) -> None:
             continue  # not ours, or a live writer
 
 
-def _atomic_write(path: Path, text: str) -> None:
+def _atomic_write(path: Path, text: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     _clear_stale_temps(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -106,7 +112,7 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def export(store: Store, out: Path | str, fmt: str | None = None, *, pseudonym_key: bytes | None = None) -> int:
-    """Write every verdict to ``out`` as JSONL or CSV; return the number of rows.
+    """Write every verdict to ``out`` as JSONL, CSV or Parquet; return the number of rows.
 
     With ``pseudonym_key``, profile ids become keyed hashes and free-text details (which may
     quote contacts) are left out; keep the key apart from the export.
@@ -116,7 +122,10 @@ def export(store: Store, out: Path | str, fmt: str | None = None, *, pseudonym_k
     if fmt not in FORMATS:
         raise InputError(f"{out}: unknown export format {fmt!r}; use one of {', '.join(FORMATS)}", path=str(out))
     rows = list(_rows(store, pseudonym_key))
-    if fmt == "jsonl":
+    text: str | bytes
+    if fmt == "parquet":
+        text = _parquet_bytes(rows)
+    elif fmt == "jsonl":
         text = "".join(json.dumps(r, ensure_ascii=False, sort_keys=True) + "\n" for r in rows)
     else:
         buf = io.StringIO()
@@ -136,3 +145,40 @@ def export(store: Store, out: Path | str, fmt: str | None = None, *, pseudonym_k
         text = buf.getvalue()
     _atomic_write(out, text)
     return len(rows)
+
+
+def parquet_schema() -> Any:
+    """The Arrow schema of the Parquet export (pyarrow is imported only when Parquet is used)."""
+    import pyarrow as pa
+
+    reason = pa.struct(
+        [
+            ("code", pa.string()),
+            ("signal", pa.string()),
+            ("strength", pa.float64()),
+            ("detail", pa.string()),
+            ("refs", pa.list_(pa.string())),
+        ]
+    )
+    return pa.schema(
+        [
+            ("profile_id", pa.string()),
+            ("score", pa.int32()),
+            ("p_fake", pa.float64()),
+            ("verdict", pa.string()),
+            ("reasons", pa.list_(reason)),
+            ("could_not_check", pa.list_(pa.string())),
+        ],
+        metadata={"producer": "profilecheck", "columns": "same as the JSONL export"},
+    )
+
+
+def _parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
+    """The rows as one Parquet file (zstd-compressed) in memory."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pylist(rows, schema=parquet_schema())
+    sink = io.BytesIO()
+    pq.write_table(table, sink, compression="zstd")
+    return sink.getvalue()
