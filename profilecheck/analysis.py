@@ -33,7 +33,7 @@ from profilecheck.normalize import (
 from profilecheck.store.media import MediaStore
 from profilecheck.wallets import check_wallet
 
-__all__ = ["ANALYSIS_VERSION", "MIN_TEMPLATE_WORDS", "analyse", "analyse_json", "profile_texts"]
+__all__ = ["ANALYSIS_VERSION", "MIN_TEMPLATE_WORDS", "analyse", "analyse_json", "profile_texts", "reference_domains"]
 
 log = get_logger(__name__)
 
@@ -150,6 +150,23 @@ def _text_features(profile: Profile) -> tuple[dict[str, Any], list[list[Any]]]:
     return feats, rows
 
 
+def reference_domains(profile: Profile) -> tuple[list[str], list[str]]:
+    """The private registered domains a profile cites: ``(e-mail domains, link domains)``.
+
+    Free-mail providers and hosting platforms are left out: they say nothing about who runs them.
+
+    >>> reference_domains(Profile(platform="x", handle="y", links=["https://shop.acme-dev.co.uk/a", "github.com/y"]))
+    ([], ['acme-dev.co.uk'])
+    """
+    emails = {e for e in (normalize_email(x) for x in profile.contacts.emails) if e}
+    email_domains = sorted({e.split("@", 1)[1] for e in emails} - FREE_MAIL_DOMAINS)
+    links = [*profile.links, *(it.url for it in profile.portfolio if it.url)]
+    link_domains = sorted(
+        {d for d in (registered_domain(u) for u in links) if d and not is_hosting_domain(d)} - FREE_MAIL_DOMAINS
+    )
+    return email_domains, link_domains
+
+
 def analyse(profile: Profile, content_hash: str, media_root: str | Path) -> dict[str, Any]:
     """Analyse one profile; the result is what :meth:`Store.save_analyses` takes."""
     media = MediaStore(Path(media_root))
@@ -175,12 +192,9 @@ def analyse(profile: Profile, content_hash: str, media_root: str | Path) -> dict
     for i, raw in enumerate(profile.contacts.phones):
         if normalize_phone(raw, profile.country) is None:
             errors.append((f"phone[{i}]", f"contacts.phones[{i}] is not a possible phone number"))
-    email_domains = sorted({e.split("@", 1)[1] for e in emails} - FREE_MAIL_DOMAINS)
+    email_domains, link_domains = reference_domains(profile)
     links = [*profile.links, *(it.url for it in profile.portfolio if it.url)]
     norm_links = sorted({n for n in (normalize_link(u) for u in links) if n})
-    link_domains = sorted(
-        {d for d in (registered_domain(u) for u in links) if d and not is_hosting_domain(d)} - FREE_MAIL_DOMAINS
-    )
     artifacts.update(("email", e) for e in emails)
     artifacts.update(("phone", p) for p in phones)
     artifacts.update(("wallet", w) for w in wallets)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -137,6 +137,9 @@ class Profile(_Part):
     currency: str | None = None
     created_at: datetime | None = Field(default=None, description="account creation on the platform")
     experience_years: float | None = Field(default=None, ge=0, le=80, description="claimed years of experience")
+    birth_date: date | None = Field(
+        default=None, description="claimed date of birth, where a platform holds one (KYC); used only to screen lists"
+    )
     photos: list[Photo] = Field(default_factory=list)
     portfolio: list[PortfolioItem] = Field(default_factory=list)
     links: list[str] = Field(default_factory=list)
@@ -158,6 +161,8 @@ class Profile(_Part):
     def content_hash(self) -> str:
         """sha256 of the canonical JSON of everything but provenance (a re-fetch is no change)."""
         data = self.model_dump(mode="json", exclude={"provenance"})
+        if data.get("birth_date") is None:  # added later: absent keeps the hashes of stored profiles
+            data.pop("birth_date", None)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
         return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -30,6 +30,7 @@ from profilecheck.model import Profile, Verdict
 from profilecheck.scoring import DEFAULT_PRIOR, score
 from profilecheck.signals import Context, Match, all_signals, signals_fingerprint
 from profilecheck.store import Store
+from profilecheck.store.screening import list_fingerprint
 
 __all__ = ["ProcessRunner", "Runner", "ScanStats", "analyse_batch", "make_runner", "scan", "score_batch"]
 
@@ -306,7 +307,7 @@ def _scan(
     if progress:
         progress("match", 1, 1)
     t2 = time.perf_counter()
-    settings = {"photo_refs_loaded": bool(store.count_photo_refs())}
+    settings = {"photo_refs_loaded": bool(store.count_photo_refs()), "screen_lists": list_fingerprint(store)}
     fingerprint = signals_fingerprint() + json.dumps([prior, sorted((weights or {}).items()), settings])
     when = now or datetime.now(UTC)
     total = stats.profiles

@@ -21,6 +21,7 @@ import numpy as np
 from profilecheck.analysis import EXACT_KINDS
 from profilecheck.engine.bandjoin import bands, join_band
 from profilecheck.engine.photomatch import verified_photo_matches
+from profilecheck.engine.screening import SCREEN_KINDS, screening_matches
 from profilecheck.index.hamming import hex_to_u64, near_pairs
 from profilecheck.index.minhash import LSHIndex, exact_jaccard, shared_passage, shingles
 from profilecheck.signals import Match
@@ -156,6 +157,8 @@ def compute_matches(store: Store, phash_radius: int = PHASH_RADIUS, join_fn: Joi
             store.add_matches(chunk)
     # Edited copies of one photograph and reference-set photos: index candidates, then verified.
     _add_by_rowid(store, verified_photo_matches(store))
+    # Published lists (SDN wallets and names, domain lists) and cited domains' RDAP answers.
+    _add_by_rowid(store, screening_matches(store))
     # Bio and portfolio templates (MinHash LSH): sparse, so gathered per pair, then stored by rowid.
     names = _LazyNames(store)
     tpl: dict[str, set[Match]] = defaultdict(set)
@@ -182,7 +185,7 @@ def _add_by_rowid(store: Store, matches: Mapping[str, set[Match]]) -> None:
 
 
 def _pack_other(m: Match) -> str:
-    if m.kind != "photo_reference":
+    if m.kind != "photo_reference" and m.kind not in SCREEN_KINDS:
         return m.detail
     return json.dumps({"id": m.other_id, "name": m.other_name, "detail": m.detail}, sort_keys=True)
 
@@ -254,6 +257,8 @@ def find_matches_allpairs(store: Store, phash_radius: int = PHASH_RADIUS) -> dic
             out[a].add(Match("photo_phash", value, b, names.get(b), float(dist), detail))
             out[b].add(Match("photo_phash", value, a, names.get(a), float(dist), detail))
     for pid, ms in verified_photo_matches(store).items():
+        out[pid].update(ms)
+    for pid, ms in screening_matches(store).items():
         out[pid].update(ms)
     _template_matches(store, out, names)
     return {

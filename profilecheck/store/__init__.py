@@ -189,6 +189,36 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX IF NOT EXISTS photo_refs_label ON photo_refs(label);
         """,
     ),
+    (
+        "0006_screening_lists_rdap",
+        """
+        CREATE TABLE IF NOT EXISTS screen_lists (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN ('sdn', 'domains')),
+            format TEXT NOT NULL,
+            sources TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            published TEXT,
+            entries INTEGER NOT NULL,
+            added_at TEXT NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS screen_entries (
+            list_id INTEGER NOT NULL REFERENCES screen_lists(id) ON DELETE CASCADE,
+            entry_id TEXT NOT NULL,
+            data TEXT NOT NULL,
+            PRIMARY KEY (list_id, entry_id)
+        );
+        CREATE TABLE IF NOT EXISTS rdap_cache (
+            domain TEXT PRIMARY KEY,
+            status TEXT NOT NULL CHECK (status IN ('ok', 'unknown')),
+            registered TEXT,
+            detail TEXT NOT NULL DEFAULT '',
+            server TEXT NOT NULL,
+            fetched_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 
@@ -904,6 +934,8 @@ class Store:
             report.import_errors = c.execute("DELETE FROM import_errors WHERE at < ?", (stamp,)).rowcount
             # Crawl results name pages (and so people) even when no profile came of them.
             report.derived_rows += c.execute("DELETE FROM crawl_results WHERE fetched_at < ?", (stamp,)).rowcount
+            # RDAP answers name the domains profiles cited (a personal site names its owner).
+            report.derived_rows += c.execute("DELETE FROM rdap_cache WHERE fetched_at < ?", (stamp,)).rowcount
             c.execute("DELETE FROM erasure_in_progress")
         for sha in orphans:  # after the commit: a crash here leaves a file no row points at, never the reverse
             self.media.delete(sha)
