@@ -57,6 +57,12 @@ class DecisionIn(BaseModel):
     reviewer: str = Field(min_length=1, max_length=200, pattern=r"\S")
 
 
+class CheckUrlIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: str = Field(min_length=10, max_length=2000, pattern=r"^https?://\S+$")
+
+
 class DecisionOut(BaseModel):
     id: int
     profile_id: str
@@ -141,6 +147,23 @@ def create_app(workspace: Path | str | None = None, *, token: str | None = None)
 
         try:
             res = check_profile(s, profile)
+        except ProfileCheckError as exc:
+            raise HTTPException(status_code=422, detail=str(exc)) from exc
+        return verdict_out(s, res.profile.id)
+
+    @app.post("/check/url", response_model=VerdictOut, dependencies=[Depends(_authorised)])
+    def check_url(body: CheckUrlIn, request: Request, s: StoreDep) -> VerdictOut:
+        """Gather the profile page at a URL now (SSRF-guarded) and check it; off unless served with --gather-urls."""
+        from profilecheck.check import check_target
+        from profilecheck.errors import BlockedError
+
+        opts = getattr(request.app.state, "gather", None)  # spiders.oneshot.GatherOptions, set by `serve`
+        if opts is None:
+            raise HTTPException(status_code=403, detail="checking by URL is off: start with serve --gather-urls")
+        try:
+            res = check_target(s, body.url, gather=opts)
+        except BlockedError as exc:
+            raise HTTPException(status_code=400, detail=str(exc)) from exc
         except ProfileCheckError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
         return verdict_out(s, res.profile.id)

@@ -6,18 +6,18 @@ profile, photo hashes, templates and contacts included) and returns its verdict 
 it falls in. :func:`load_profile_file` reads one profile from a JSON file (one object, pretty or
 on one line) whose photo paths are relative to the file.
 
-Gathering a profile from a URL is the gathering side's job (``profilecheck.fetch``); until that
-lands, :func:`check_target` says so for a URL and checks files only.
+:func:`check_target` also takes a URL: the page is gathered now through the SSRF-guarded fetcher
+by the profile spider's own code (:mod:`spiders.oneshot`), with its headshot and its linked
+GitHub account, and then checked the same way.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -26,7 +26,10 @@ from profilecheck.errors import InputError
 from profilecheck.model import Profile, Verdict
 from profilecheck.store import Store
 
-__all__ = ["CheckResult", "check_profile", "check_target", "load_profile_file"]
+if TYPE_CHECKING:
+    from spiders.oneshot import GatherOptions
+
+__all__ = ["CheckResult", "RdapOptions", "check_profile", "check_target", "load_profile_file"]
 
 
 @dataclass(frozen=True)
@@ -83,22 +86,61 @@ def check_profile(store: Store, profile: Profile, *, now: datetime | None = None
     return CheckResult(v, profile, store.cluster_of(profile.id), store.profile_errors(profile.id))
 
 
-def check_target(store: Store, target: str, *, now: datetime | None = None) -> CheckResult:
-    """Check a JSON profile file, or a URL once the gathering side is installed.
+def check_target(
+    store: Store,
+    target: str,
+    *,
+    now: datetime | None = None,
+    gather: GatherOptions | None = None,
+    rdap: RdapOptions | None = None,
+) -> CheckResult:
+    """Check a JSON profile file, or the profile page at a URL (gathered now through the guarded fetcher).
+
+    A URL is gathered by :func:`spiders.oneshot.gather_profile` (the profile spider's extraction,
+    the headshot, the linked GitHub account); with ``rdap`` the registration dates of the
+    profile's own domains are looked up first (opt-in: the RDAP server learns them).
 
     Raises:
-        InputError: a URL while no gatherer is available, or a bad file.
+        InputError: a bad file.
+        BlockedError: a URL refused by the SSRF guard or robots.txt.
+        FetchError: the page could not be checked (the reason is in the message).
     """
-    if target.startswith(("http://", "https://")):
-        if importlib.util.find_spec("profilecheck.fetch") is None:
-            raise InputError(
-                f"{target}: checking by URL needs the gatherer (profilecheck.fetch), which is not installed "
-                "in this version; save the profile as JSON and run profilecheck check FILE"
-            )
-        fetch = importlib.import_module("profilecheck.fetch")
-        gather = getattr(fetch, "gather_profile", None)
-        if gather is None:
-            raise InputError(f"{target}: this gatherer has no gather_profile(url); check a JSON file instead")
-        profile = gather(target, store=store)
-        return check_profile(store, profile, now=now)
-    return check_profile(store, load_profile_file(target, store), now=now)
+    if target.startswith(("http://", "https://")) or "://" in target[:12]:
+        from profilecheck.fetch import check_url
+        from spiders.oneshot import GatherOptions, gather_profile
+
+        opts = gather or GatherOptions()
+        check_url(target, allow_loopback=opts.allow_loopback)  # one clear line for an SSRF target, before anything
+        got = gather_profile(target, opts, media_put=store.media.put)
+        profile = got.profile
+        store.upsert_profiles([profile], source="check:url")
+        store.clear_profile_error(profile.id, "gather", target)
+        for item, reason in got.problems:
+            store.record_profile_error(profile.id, "gather", item, reason)
+        store.record_crawl_result(target, "ok", "person_found", spider="check", profile_id=profile.id)
+    else:
+        profile = load_profile_file(target, store)
+    if rdap is not None:
+        _lookup_rdap(store, profile, rdap, allow_loopback=bool(gather and gather.allow_loopback))
+    return check_profile(store, profile, now=now)
+
+
+@dataclass(frozen=True)
+class RdapOptions:
+    """Where to ask for registration dates: a base URL and/or an IANA bootstrap table (see :mod:`profilecheck.rdap`)."""
+
+    base_url: str | None = None
+    bootstrap: dict[str, list[str]] | None = None
+    ttl_days: float = 30.0
+
+
+def _lookup_rdap(store: Store, profile: Profile, opts: RdapOptions, *, allow_loopback: bool) -> None:
+    from profilecheck.analysis import reference_domains
+    from profilecheck.fetch import SafeFetcher
+    from profilecheck.rdap import MAX_RDAP_BYTES, lookup_domains
+
+    emails, links = reference_domains(profile)
+    fetcher = SafeFetcher(allow_loopback=allow_loopback, max_bytes=MAX_RDAP_BYTES, timeout=15.0)
+    lookup_domains(
+        store, [*emails, *links], fetcher, base_url=opts.base_url, bootstrap=opts.bootstrap, ttl_days=opts.ttl_days
+    )

@@ -144,7 +144,7 @@ class ProfilePipeline:
             detail = str(item.get("detail") or "")
             status, reason = str(item.get("status")), str(item.get("reason"))
             store.record_crawl_result(url, status, reason, spider=spider, detail=detail, profile_id=pid)
-            if pid:
+            if prev and pid:
                 what = "the page is gone" if status == "missing" else "could not re-check the page"
                 store.record_profile_error(
                     pid, "gather", url, f"{what} ({reason}: {detail}); stored data is from {prev['fetched_at']}"

@@ -27,15 +27,35 @@ def _one_id(store, query: str) -> str:  # type: ignore[no-untyped-def]
 
 @app.command()
 def check(
-    target: Annotated[str, typer.Argument(help="A JSON profile file (or a URL, once the gatherer is installed).")],
+    target: Annotated[str, typer.Argument(help="A profile page URL, or a JSON profile file.")],
     workspace: Workspace = Path(DEFAULT_WORKSPACE),
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    github_api: Annotated[str, typer.Option(help="GitHub REST API base for the linked account.")] = (
+        "https://api.github.com"
+    ),
+    github_web: Annotated[str, typer.Option(help="GitHub web base (account links, .patch files).")] = (
+        "https://github.com"
+    ),
+    no_github: Annotated[bool, typer.Option("--no-github", help="Do not follow the linked GitHub account.")] = False,
+    rdap: Annotated[bool, typer.Option("--rdap", help="Look up the profile's domains' registration dates.")] = False,
+    rdap_url: Annotated[str | None, typer.Option(help="RDAP base URL (default https://rdap.org).")] = None,
+    rdap_bootstrap: Annotated[Path | None, typer.Option(help="IANA RDAP bootstrap file (dns.json).")] = None,
+    allow_loopback: Annotated[bool, typer.Option(help="Let the SSRF guard pass loopback (test servers only).")] = False,
 ) -> None:
-    """Check one profile against everything stored: verdict, reasons and evidence in seconds."""
-    from profilecheck.check import check_target
+    """Check one profile (URL or JSON file) against everything stored: verdict, reasons and evidence in seconds."""
+    from profilecheck.check import RdapOptions, check_target
+    from profilecheck.commands.screening import rdap_options
+    from spiders.oneshot import GatherOptions
 
+    gather = GatherOptions(
+        allow_loopback=allow_loopback, github_api=github_api, github_web=github_web, follow_github=not no_github
+    )
+    rdap_opts = None
+    if rdap or rdap_url or rdap_bootstrap:
+        base, table = rdap_options(rdap_url, rdap_bootstrap)
+        rdap_opts = RdapOptions(base_url=base, bootstrap=table)
     with _store(workspace) as store:
-        res = check_target(store, target)
+        res = check_target(store, target, gather=gather, rdap=rdap_opts)
     if as_json:
         console.print_json(json.dumps(res.to_dict()))
         return
@@ -195,6 +215,9 @@ def serve(
     workspace: Workspace = Path(DEFAULT_WORKSPACE),
     host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8765,
+    gather_urls: Annotated[
+        bool, typer.Option(help="Let POST /check/url gather profile pages (through the SSRF guard).")
+    ] = False,
 ) -> None:
     """Serve the REST API and the live report (OpenAPI at /openapi.json, docs at /docs)."""
     import uvicorn
@@ -211,4 +234,9 @@ def serve(
     if token is not None and len(token) < 16:
         raise InputError("PROFILECHECK_API_TOKEN must be 16 characters or more")
     err.print(f"profilecheck API on http://{host}:{port} (report at /report, docs at /docs)")
-    uvicorn.run(create_app(workspace, token=token), host=host, port=port, log_level="warning")
+    api = create_app(workspace, token=token)
+    if gather_urls:
+        from spiders.oneshot import GatherOptions
+
+        api.state.gather = GatherOptions()
+    uvicorn.run(api, host=host, port=port, log_level="warning")
