@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element  # nosec B405 - type only; parsing is defusedxml's
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import ParseError
@@ -42,6 +41,9 @@ from defusedxml.ElementTree import fromstring as safe_fromstring
 from profilecheck.errors import InputError
 from profilecheck.screening.countries import country_code
 from profilecheck.wallets import check_wallet
+
+#: An element of the parsed tree (defusedxml hands back the standard library's elements).
+Element = Any
 
 __all__ = ["KINDS", "ListEntry", "ListName", "ParsedList", "normalize_domain", "parse_list", "wallet_key"]
 
