@@ -36,8 +36,8 @@ def test_check_file_against_store(scanned_copy: Path, sample_dir: Path, tmp_path
     assert "SHARED_WALLET" in {e["code"] for e in out["evidence"]}
     r = run("check", str(f), "-w", str(scanned_copy))
     assert 0 == r.returncode and "SHARED_WALLET" in r.stdout
-    r = run("check", "https://gigmarket.example/fl/x", "-w", str(scanned_copy))
-    assert 1 == r.returncode and "JSON" in r.stderr
+    r = run("check", "http://10.1.2.3/fl/x", "-w", str(scanned_copy))  # a URL is gathered: this one is refused
+    assert 1 == r.returncode and "blocked range" in r.stderr and 1 == len(r.stderr.strip().splitlines())
     r = run("check", str(tmp_path / "missing.json"), "-w", str(scanned_copy))
     assert 1 == r.returncode and "no such file" in r.stderr
 
