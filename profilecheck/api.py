@@ -2,15 +2,16 @@
 
 A thin layer over the library, like the CLI. Each request opens its own :class:`Store` (SQLite
 connections are per thread). ``profilecheck serve`` binds 127.0.0.1 by default; bound to any
-other address it refuses to start without a token (``PROFILECHECK_API_TOKEN``), and with a
-token every request that changes the store (a check, a decision) needs
-``Authorization: Bearer <token>``. The OpenAPI schema is at ``/openapi.json``, the docs at
-``/docs``, and ``/report`` serves the HTML case queue whose decision forms post back here.
+other address it refuses to start without a token (``PROFILECHECK_API_TOKEN`` or a token file),
+and with a token every request that changes the store (a check, a decision) needs
+``Authorization: Bearer <token>`` (401 otherwise). Request bodies are capped while they stream in
+(413 past ``max_body`` bytes; see :mod:`profilecheck.apilimits`). The OpenAPI schema is at
+``/openapi.json``, the docs at ``/docs``, and ``/report`` serves the HTML case queue whose
+decision forms post back here.
 """
 
 from __future__ import annotations
 
-import hmac
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from profilecheck import __version__
+from profilecheck.apilimits import DEFAULT_MAX_BODY, BodyLimitMiddleware, token_matches
 from profilecheck.errors import ProfileCheckError
 from profilecheck.model import Profile
 from profilecheck.store import Store
@@ -93,9 +95,10 @@ def _store(request: Request) -> Iterator[Store]:
 def _check_token(token: str | None, authorization: str | None) -> None:
     if token is None:
         return
-    given = (authorization or "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), token.encode()):
-        raise HTTPException(status_code=401, detail="a bearer token is required")
+    if not token_matches(token, authorization):
+        raise HTTPException(
+            status_code=401, detail="a bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
 
 
 def _authorised(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
@@ -105,8 +108,14 @@ def _authorised(request: Request, authorization: Annotated[str | None, Header()]
 StoreDep = Annotated[Store, Depends(_store)]
 
 
-def create_app(workspace: Path | str | None = None, *, token: str | None = None) -> FastAPI:
-    """Build the API over a workspace (``None``: a fresh temporary one, for tests and trials)."""
+def create_app(
+    workspace: Path | str | None = None, *, token: str | None = None, max_body: int = DEFAULT_MAX_BODY
+) -> FastAPI:
+    """Build the API over a workspace (``None``: a fresh temporary one, for tests and trials).
+
+    ``token``: when set, writes need ``Authorization: Bearer <token>``; ``max_body``: the request
+    body cap in bytes.
+    """
     tmp = None
     if workspace is None:
         tmp = tempfile.TemporaryDirectory(prefix="profilecheck-api-")
@@ -121,6 +130,7 @@ def create_app(workspace: Path | str | None = None, *, token: str | None = None)
     app.state.tmp = tmp
     app.state.workspace = ws
     app.state.token = token
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body)
 
     def verdict_out(s: Store, pid: str) -> VerdictOut:
         v = s.get_verdict(pid)

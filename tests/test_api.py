@@ -17,7 +17,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error(case) -> None:  # type: ignore[no-untyped-def]
     """No request the schema allows makes the API fail with a 5xx."""
     from schemathesis.checks import not_a_server_error

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from profilecheck.apilimits import DEFAULT_MAX_BODY, read_token
 from profilecheck.cli import DEFAULT_WORKSPACE, Workspace, _store, app, console, err
 from profilecheck.errors import InputError
 from profilecheck.model import Status
@@ -218,23 +219,28 @@ def serve(
     gather_urls: Annotated[
         bool, typer.Option(help="Let POST /check/url gather profile pages (through the SSRF guard).")
     ] = False,
+    token_file: Annotated[
+        Path | None, typer.Option(help="File holding the API token (else PROFILECHECK_API_TOKEN[_FILE]).")
+    ] = None,
+    max_body: Annotated[int, typer.Option(help="Request body cap in bytes (413 past it).", min=1)] = DEFAULT_MAX_BODY,
 ) -> None:
     """Serve the REST API and the live report (OpenAPI at /openapi.json, docs at /docs)."""
     import uvicorn
 
     from profilecheck.api import create_app
 
-    token = os.environ.get("PROFILECHECK_API_TOKEN") or None
+    token = read_token(token_file)
     try:
         loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
     except ValueError:
         loopback = False
     if not loopback and not token:
-        raise InputError(f"binding {host} beyond loopback needs PROFILECHECK_API_TOKEN set (a secret for writes)")
-    if token is not None and len(token) < 16:
-        raise InputError("PROFILECHECK_API_TOKEN must be 16 characters or more")
+        raise InputError(
+            f"binding {host} beyond loopback needs a token for writes: set PROFILECHECK_API_TOKEN "
+            "or give --token-file (16 characters or more)"
+        )
     err.print(f"profilecheck API on http://{host}:{port} (report at /report, docs at /docs)")
-    api = create_app(workspace, token=token)
+    api = create_app(workspace, token=token, max_body=max_body)
     if gather_urls:
         from spiders.oneshot import GatherOptions
 
