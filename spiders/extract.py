@@ -2,21 +2,46 @@
 
 :func:`extract_person` turns one HTML page into a partial profile record (a dict in the shape
 of :class:`profilecheck.model.Profile`), or None when the page holds no person. Relative URLs are
-made absolute against the page. JSON-LD is size- and depth-capped: a page cannot make us walk
-an unbounded structure.
+made absolute against the page.
+
+Pages are written by adversaries, so the extractor is bounded before extruct sees anything:
+
+* a page over :data:`MAX_HTML_BYTES` is refused (:class:`PageRefused`, reason ``too_large``);
+  the profile spider also asks Scrapy to stop downloading at that size;
+* the HTML is parsed once (lxml, no network, no DTD loading, no entity expansion), and a tree
+  deeper than :data:`MAX_HTML_DEPTH` elements is refused (reason ``too_deep``): extruct's and
+  mf2py's walks are recursive, and a 100,000-deep page made them fail with RecursionError and
+  then crash extruct itself (a KeyError in its ``uniform`` step);
+* each syntax is extracted on its own, so one that fails (a 100,000-deep JSON-LD array) is
+  recorded as a problem while the others still count;
+* JSON-LD is walked at most :data:`MAX_DEPTH` levels deep and 200 items wide, and lone
+  surrogates (``"\\ud800"`` escapes) are replaced so that the record can be stored.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import extruct
+import lxml.etree
+import lxml.html
 
-__all__ = ["MAX_DEPTH", "MAX_HTML_BYTES", "extract_person", "find_persons"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_HTML_BYTES",
+    "MAX_HTML_DEPTH",
+    "Extraction",
+    "PageRefused",
+    "extract_page",
+    "extract_person",
+    "find_persons",
+]
 
 MAX_HTML_BYTES = 4 * 1024 * 1024
+MAX_HTML_DEPTH = 200  # element nesting; real profile pages stay under ~40, libxml2 stops nesting at 256
 MAX_DEPTH = 12
 _PERSON = {"Person", "schema:Person"}
 
@@ -191,6 +216,104 @@ def _from_hcard(card: dict[str, Any], base: str) -> dict[str, Any]:
     return {k: v for k, v in rec.items() if v}
 
 
+class PageRefused(ValueError):
+    """A page the extractor will not read, with a stable reason: ``too_large`` or ``too_deep``."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+@dataclass
+class Extraction:
+    """What a page gave: the merged record (or None) and the syntaxes that could not be read."""
+
+    record: dict[str, Any] | None
+    problems: list[str] = field(default_factory=list)
+
+
+_XML_DECL = re.compile(r"\A\s*<\?xml[^>]*>")
+
+
+def _too_deep(tree: Any, cap: int) -> bool:
+    depth = 0
+    for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        if depth > cap:
+            return True
+    return False
+
+
+def _clean(v: Any) -> Any:
+    """Replace lone surrogates (from ``\\ud800`` JSON escapes) so that the record encodes as UTF-8."""
+    if isinstance(v, str):
+        return v.encode("utf-8", "replace").decode("utf-8") if any("\ud800" <= c <= "\udfff" for c in v) else v
+    if isinstance(v, list):
+        return [_clean(x) for x in v]
+    if isinstance(v, dict):
+        return {_clean(k): _clean(x) for k, x in v.items()}
+    return v
+
+
+def extract_page(html: str | bytes, url: str) -> Extraction:
+    """The person a page describes (see :func:`extract_person`) and the syntaxes that failed.
+
+    Raises:
+        PageRefused: the page is over :data:`MAX_HTML_BYTES` or nested deeper than :data:`MAX_HTML_DEPTH`.
+
+    >>> deep = "<div>" * 300 + "</div>" * 300
+    >>> extract_page(deep, "https://example.org/u/x")
+    Traceback (most recent call last):
+    ...
+    spiders.extract.PageRefused: https://example.org/u/x: elements nested deeper than 200
+    """
+    if len(html) > MAX_HTML_BYTES:
+        raise PageRefused("too_large", f"{url}: page is {len(html)} bytes, over the {MAX_HTML_BYTES} cap")
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    html = _XML_DECL.sub("", html, count=1)  # lxml refuses a str that declares its encoding
+    if not html.strip():
+        return Extraction(None)
+    try:
+        # libxml2's HTML parser: no network, no DTD loading, and it never expands entities that a
+        # page declares in an internal subset (they stay literal text). One parser per call: lxml
+        # parsers are not to be shared between threads.
+        parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, decompress=False)
+        tree = lxml.html.document_fromstring(html, parser=parser)
+    except (ValueError, lxml.etree.ParserError) as exc:
+        return Extraction(None, [f"html: {exc}"[:200]])
+    if _too_deep(tree, MAX_HTML_DEPTH):
+        raise PageRefused("too_deep", f"{url}: elements nested deeper than {MAX_HTML_DEPTH}")
+    data: dict[str, list[Any]] = {}
+    problems: list[str] = []
+    for syntax in ("json-ld", "microdata", "opengraph", "microformat"):
+        doc = html if syntax == "microformat" else tree  # mf2py parses its own copy
+        try:
+            out = extruct.extract(doc, base_url=url, syntaxes=[syntax], uniform=True, errors="strict")
+            data[syntax] = out.get(syntax, [])
+        except Exception as exc:  # noqa: BLE001 (third-party parsers on hostile input: record, keep the other syntaxes)
+            problems.append(f"{syntax}: {type(exc).__name__}: {exc}"[:200])
+    layers: list[dict[str, Any]] = []
+    persons = find_persons(data)
+    if persons:
+        layers.append(person_record(*persons[0], url))
+    for card in data.get("microformat", []):
+        if isinstance(card, dict) and "h-card" in _list(card.get("@type")):
+            layers.append(_from_hcard(card, url))
+            break
+    for og in data.get("opengraph", []):
+        if isinstance(og, dict) and (og.get("@type") == "profile" or "profile:username" in og):
+            layers.append(_from_opengraph(og, url))
+            break
+    if not layers:
+        return Extraction(None, problems)
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        for k, v in layer.items():
+            merged.setdefault(k, v)
+    return Extraction(_clean(merged), problems)
+
+
 def extract_person(html: str | bytes, url: str) -> dict[str, Any] | None:
     """The person a profile page describes, as a partial profile record, or None.
 
@@ -201,29 +324,4 @@ def extract_person(html: str | bytes, url: str) -> dict[str, Any] | None:
     >>> extract_person(page, "https://example.org/u/ada")["photos"]
     [{'url': 'https://example.org/a.png', 'role': 'headshot'}]
     """
-    if isinstance(html, bytes):
-        html = html.decode("utf-8", errors="replace")
-    if len(html) > MAX_HTML_BYTES:
-        raise ValueError(f"{url}: page is {len(html)} characters, over the {MAX_HTML_BYTES} cap")
-    data = extruct.extract(
-        html, base_url=url, syntaxes=["json-ld", "microdata", "opengraph", "microformat"], uniform=True, errors="log"
-    )
-    layers: list[dict[str, Any]] = []
-    persons = find_persons(data)
-    if persons:
-        layers.append(person_record(*persons[0], url))
-    for card in data.get("microformat", []):
-        if "h-card" in _list(card.get("@type")):
-            layers.append(_from_hcard(card, url))
-            break
-    for og in data.get("opengraph", []):
-        if og.get("@type") == "profile" or "profile:username" in og:
-            layers.append(_from_opengraph(og, url))
-            break
-    if not layers:
-        return None
-    merged: dict[str, Any] = {}
-    for layer in layers:
-        for k, v in layer.items():
-            merged.setdefault(k, v)
-    return merged
+    return extract_page(html, url).record

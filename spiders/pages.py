@@ -13,14 +13,19 @@ unknown    ``rate_limited``        HTTP 429 (or 503 with Retry-After); the wait 
 unknown    ``captcha_or_waf``      a captcha or WAF challenge page (generic or site markers)
 unknown    ``http_error``          any other 4xx/5xx
 unknown    ``no_person_data``      a 200 page with no person data (malformed or not a profile)
-unknown    ``malformed_page``      the page could not be parsed, or is over the size cap
-unknown    ``too_large``           the body is over ``DOWNLOAD_MAXSIZE`` once decompressed
+unknown    ``malformed_page``      the page could not be parsed
+unknown    ``too_large``           the body is over the extractor's cap (``MAX_HTML_BYTES``, 4 MiB),
+                                   or over ``DOWNLOAD_MAXSIZE`` once decompressed
+unknown    ``too_deep``            HTML elements nested deeper than ``MAX_HTML_DEPTH`` (200)
 unknown    ``ssrf_refused``        the URL or a redirect hop is refused by the SSRF guard
 unknown    ``robots_disallowed``   robots.txt disallows the page
 unknown    ``fetch_failed``        network failure (DNS, connection, timeout)
 =========  ======================  =====================================================
 
-An UNKNOWN result is never turned into a clean profile: no record is produced.
+An UNKNOWN result is never turned into a clean profile: no record is produced. The body is
+decoded with w3lib (BOM, ``Content-Type`` charset, ``<meta charset>``, then UTF-8 with
+replacement), so UTF-16 and Latin-1 pages read as what they are. A syntax that fails on a page
+(say a JSON-LD block nested 100,000 deep) is listed in ``problems`` while the others still count.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from parsel import Selector
+from w3lib.encoding import html_to_unicode
 
-from spiders.extract import extract_person
+from spiders.extract import MAX_HTML_BYTES, PageRefused, extract_page
 from spiders.sites import SiteDef, apply_fields, load_sites
 
 __all__ = ["GENERIC_BLOCK_MARKERS", "PageResult", "read_page"]
@@ -116,8 +122,10 @@ def read_page(
         )
     if status in (401, 403, 451):
         return PageResult(url, "unknown", "blocked_http_403", f"HTTP {status}: the site refused the request")
+    if len(body) > MAX_HTML_BYTES:  # before decoding or parsing anything
+        return PageResult(url, "unknown", "too_large", f"page is {len(body)} bytes, over the {MAX_HTML_BYTES} cap")
     try:
-        text = body.decode("utf-8", errors="replace")
+        _, text = html_to_unicode(headers.get("content-type"), body)
         sel = Selector(text=text or "<html></html>")
     except (ValueError, TypeError) as exc:
         return PageResult(url, "unknown", "malformed_page", str(exc))
@@ -136,12 +144,16 @@ def read_page(
     if status >= 400:
         return PageResult(url, "unknown", "http_error", f"HTTP {status}", site=name)
     try:
-        record = extract_person(text, url)
+        extraction = extract_page(text, url)
+    except PageRefused as exc:
+        return PageResult(url, "unknown", exc.reason, str(exc)[:200], site=name)
     except (ValueError, RecursionError) as exc:
         return PageResult(url, "unknown", "malformed_page", str(exc)[:200], site=name)
-    problems: list[str] = []
+    record = extraction.record
+    problems: list[str] = list(extraction.problems)
     if site and site.fields:
-        extra, problems = apply_fields(site.fields, sel)
+        extra, field_problems = apply_fields(site.fields, sel)
+        problems += field_problems
         if record is not None or extra.get("handle"):
             record = _deep_merge(record or {}, extra)
     if record is None or not (record.get("name") or record.get("handle")):
@@ -150,9 +162,10 @@ def read_page(
         marker = marker or next((m for m in GENERIC_BLOCK_MARKERS if m in low), None)
         if marker:
             return PageResult(url, "unknown", "captcha_or_waf", f"challenge page (marker {marker!r})", site=name)
-        return PageResult(
-            url, "unknown", "no_person_data", "no Person in JSON-LD, microdata, h-card or OpenGraph", site=name
-        )
+        detail = "no Person in JSON-LD, microdata, h-card or OpenGraph"
+        if problems:  # say what could not be read, so that "no person" is not mistaken for a clean page
+            detail += "; unreadable: " + "; ".join(problems)
+        return PageResult(url, "unknown", "no_person_data", detail[:500], site=name, problems=problems)
     if site and site.platform:
         record.setdefault("platform", site.platform)
     if "platform" not in record:

@@ -6,6 +6,7 @@ our typed errors, nothing else, whatever the bytes.
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -15,6 +16,10 @@ from profilecheck.errors import InputError, MediaError
 from profilecheck.importers import import_file
 from profilecheck.media import REASONS, load_image
 from profilecheck.store import Store
+from spiders.pages import read_page
+
+PAGE_STATUSES = {"ok", "missing", "unknown"}
+PAGE_REASONS = {"person_found", "no_person_data", "too_large", "too_deep", "malformed_page", "captcha_or_waf"}
 
 
 def fuzz_image(data: bytes) -> None:
@@ -52,4 +57,15 @@ def fuzz_csv(data: bytes) -> None:
     _import(data, "csv")
 
 
-TARGETS = {"image": fuzz_image, "jsonl": fuzz_jsonl, "csv": fuzz_csv}
+def fuzz_page(data: bytes) -> None:
+    """The page extractor gives a typed outcome for any bytes, and what it gives can be stored."""
+    res = read_page("https://example.org/u/fuzz", 200, data, headers={"content-type": "text/html"})
+    assert res.status in PAGE_STATUSES and res.reason in PAGE_REASONS, (res.status, res.reason)
+    json.dumps(res.item(), ensure_ascii=False).encode("utf-8")  # serialisable, no lone surrogates
+    if res.status == "ok":
+        assert res.record is not None and (res.record.get("name") or res.record.get("handle"))
+    else:
+        assert res.record is None
+
+
+TARGETS = {"image": fuzz_image, "jsonl": fuzz_jsonl, "csv": fuzz_csv, "page": fuzz_page}

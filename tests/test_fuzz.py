@@ -1,9 +1,9 @@
-"""Fuzzing the parsers that read adversaries' bytes: the image decoder and the importers.
+"""Fuzzing the parsers that read adversaries' bytes: the image decoder, the importers, the page extractor.
 
 A short Hypothesis run of each target is part of ``make test``; ``pytest -m slow
 tests/test_fuzz.py`` runs a long one, and a coverage-guided atheris run of every target when
 atheris is installed (``pip install atheris``). Every run is seeded from the hostile corpus of
-``tests/_hostile.py``.
+``tests/_hostile.py`` (images) and ``tests/_hostile_pages.py`` (profile pages).
 """
 
 from __future__ import annotations
@@ -18,12 +18,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests._fuzz_targets import fuzz_csv, fuzz_image, fuzz_jsonl
+from tests._fuzz_targets import fuzz_csv, fuzz_image, fuzz_jsonl, fuzz_page
 from tests._hostile import malformed_images, valid_images
+from tests._hostile_pages import hostile_pages
 
 SEEDS = sorted({**valid_images(), **{k: v for k, v in malformed_images().items() if len(v) < 200_000}}.items())
 SHORT = settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 LONG = settings(max_examples=20_000, deadline=None, suppress_health_check=list(HealthCheck))
+PAGE_SEEDS = sorted((name, page[0]) for name, page in hostile_pages(big=False).items())
+PAGE_SNIPPETS = [
+    b"<div>", b"</div>", b'<script type="application/ld+json">', b"</script>", b'{"@type": "Person", "name": "A",',
+    b'"identifier": "x"}', b"[[[[", b"]]", b'<div class="h-card"><span class="p-name">', b"&x;", b"<!DOCTYPE html [",
+    b'<!ENTITY x SYSTEM "file:///etc/passwd">', b'<meta charset="utf-16">', b"\xff\xfe", b"\x00", b"\\ud800",
+    b'<div itemscope itemtype="https://schema.org/Person">', b'<span itemprop="name">', b'<?xml encoding="latin-1"?>',
+    b'<meta property="og:type" content="profile">', b'<meta property="profile:username" content="u">',
+]  # fmt: skip
 
 
 @st.composite
@@ -79,6 +88,27 @@ def csv_files(draw: st.DrawFn) -> bytes:
     return draw(st.sampled_from([text, text + draw(st.binary(max_size=16)), b"\xff\xfe" + text]))
 
 
+@st.composite
+def mutated_pages(draw: st.DrawFn) -> bytes:
+    """A hostile page with flips, cuts, splices, and insertions of markup that matters to the extractor."""
+    data = bytearray(draw(st.sampled_from(PAGE_SEEDS))[1])
+    for _ in range(draw(st.integers(0, 8))):
+        op = draw(st.sampled_from(["flip", "cut", "snippet", "snippet", "repeat", "splice"]))
+        at = draw(st.integers(0, len(data)))
+        if op == "flip" and data:
+            data[min(at, len(data) - 1)] = draw(st.integers(0, 255))
+        elif op == "cut":
+            del data[at:]
+        elif op == "snippet":
+            data[at:at] = draw(st.sampled_from(PAGE_SNIPPETS))
+        elif op == "repeat":
+            data[at:at] = draw(st.sampled_from(PAGE_SNIPPETS)) * draw(st.integers(2, 400))
+        else:
+            other = draw(st.sampled_from(PAGE_SEEDS))[1]
+            data[at:] = other[draw(st.integers(0, max(0, len(other) - 1))) :]
+    return bytes(data)
+
+
 @SHORT
 @given(mutated_images())
 def test_fuzz_image_short(data: bytes) -> None:
@@ -98,6 +128,21 @@ def test_fuzz_jsonl_short(data: bytes) -> None:
 def test_fuzz_csv_short(data: bytes) -> None:
     """Random CSV (quotes, separators, NULs, bad encodings): reported, never raised."""
     fuzz_csv(data)
+
+
+@settings(SHORT, max_examples=100)
+@given(mutated_pages())
+def test_fuzz_page_short(data: bytes) -> None:
+    """Mutated hostile pages: a typed outcome that can be stored, never an exception."""
+    fuzz_page(data)
+
+
+@pytest.mark.slow
+@LONG
+@given(mutated_pages())
+def test_fuzz_page_long(data: bytes) -> None:
+    """The long run of the page target."""
+    fuzz_page(data)
 
 
 @pytest.mark.slow
@@ -125,14 +170,14 @@ def test_fuzz_csv_long(data: bytes) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["image", "jsonl", "csv"])
+@pytest.mark.parametrize("target", ["image", "jsonl", "csv", "page"])
 def test_atheris_coverage_guided(target: str, tmp_path: Path) -> None:
     """atheris (libFuzzer) over each target for 20,000 runs, seeded from the hostile corpus."""
     pytest.importorskip("atheris")
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     text_seeds = [("good", b'{"platform":"p","handle":"h"}\n'), ("csv", b"platform,handle\np,h\n")]
-    seeds = SEEDS if target == "image" else text_seeds
+    seeds = {"image": SEEDS, "page": PAGE_SEEDS}.get(target, text_seeds)
     for name, data in seeds:
         (corpus / name).write_bytes(data)
     runs = os.environ.get("PROFILECHECK_FUZZ_RUNS", "20000")

@@ -22,6 +22,7 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
+from spiders.extract import MAX_HTML_BYTES
 from spiders.pages import PageResult, read_page
 
 __all__ = ["ProfileSpider", "read_url_list"]
@@ -55,7 +56,9 @@ class ProfileSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         for url in self.start_urls:
-            yield scrapy.Request(url, callback=self.parse, errback=self.failed, meta={"pc_page_url": url})
+            # Stop downloading at the extractor's cap: a bigger page is refused anyway (too_large).
+            meta = {"pc_page_url": url, "download_maxsize": MAX_HTML_BYTES}
+            yield scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta)
 
     def parse(self, response: Response, **kwargs: Any) -> Iterator[dict[str, Any]]:
         """Read one profile page.
@@ -96,7 +99,7 @@ class ProfileSpider(scrapy.Spider):
             reason = "robots_disallowed"
         elif "rate_limited" in detail:
             reason = "rate_limited"
-        elif "maxsize" in detail.lower() or "exceeded" in detail.lower():
+        elif any(w in detail.lower() for w in ("maxsize", "max size", "exceeded")):
             reason = "too_large"
         self.logger.warning("could not check %s: %s (%s)", url, reason, detail)
         yield PageResult(url, "unknown", reason, detail).item()
