@@ -126,7 +126,7 @@ def read_page(
         return PageResult(url, "unknown", "too_large", f"page is {len(body)} bytes, over the {MAX_HTML_BYTES} cap")
     try:
         _, text = html_to_unicode(headers.get("content-type"), body)
-        sel = Selector(text=text or "<html></html>")
+        sel = Selector(text=text or "<html></html>", type="html")  # never "json": a JSON body is still a page
     except (ValueError, TypeError) as exc:
         return PageResult(url, "unknown", "malformed_page", str(exc))
     site = None

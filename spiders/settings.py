@@ -53,6 +53,10 @@ DOWNLOADER_MIDDLEWARES = {
     "spiders.middlewares.ETagCacheMiddleware": 870,
     "spiders.middlewares.TokenMiddleware": 950,
 }
+# With a JOBDIR: a journal of finished pages, so that a crawl killed without warning resumes whole.
+EXTENSIONS = {
+    "spiders.jobstate.CrashSafeJobdir": 500,
+}
 ITEM_PIPELINES = {
     "spiders.pipelines.ProfilePipeline": 300,
 }

@@ -183,6 +183,13 @@ def hostile_pages(big: bool = True, dtd_url: str = "http://127.0.0.1:9/evil.dtd"
                 OK,
                 {"name": "?Ada"},
             ),
+            # Found by fuzzing: parsel took a JSON body for a JSON document and site matching raised.
+            "json_body_not_html": (
+                b'{"@type": "Person", "name": "A", "identifier": "x"}',
+                "application/json",
+                NO_PERSON,
+                {},
+            ),
             "nul_bytes": (b"\x00" * 1000 + GOOD.encode() + b"\x00" * 1000, HTML, OK, {"name": "Ada Lovelace"}),
             "empty": (b"", HTML, NO_PERSON, {}),
             "whitespace_only": (b" \n\t " * 100, HTML, NO_PERSON, {}),

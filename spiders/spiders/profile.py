@@ -20,9 +20,11 @@ from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response
+from scrapy.utils.job import job_dir
 from twisted.python.failure import Failure
 
 from spiders.extract import MAX_HTML_BYTES
+from spiders.jobstate import done_urls
 from spiders.pages import PageResult, read_page
 
 __all__ = ["ProfileSpider", "read_url_list"]
@@ -55,7 +57,12 @@ class ProfileSpider(scrapy.Spider):
         self.site = site
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
+        done = done_urls(job_dir(self.settings))  # pages a killed run of this job already stored
+        if done:
+            self.logger.info("resuming: %d page(s) already done in this job", len(done))
         for url in self.start_urls:
+            if url in done:
+                continue
             # Stop downloading at the extractor's cap: a bigger page is refused anyway (too_large).
             meta = {"pc_page_url": url, "download_maxsize": MAX_HTML_BYTES}
             yield scrapy.Request(url, callback=self.parse, errback=self.failed, meta=meta)
