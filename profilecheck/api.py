@@ -85,7 +85,8 @@ class ClusterOut(BaseModel):
 
 
 def _store(request: Request) -> Iterator[Store]:
-    s = Store(request.app.state.workspace)
+    # Opened, used and closed in up to three different worker threads, one after the other.
+    s = Store(request.app.state.workspace, check_same_thread=False)
     try:
         yield s
     finally:

@@ -14,6 +14,7 @@ GitHub account, and then checked the same way.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -76,10 +77,24 @@ def load_profile_file(path: Path | str, store: Store) -> Profile:
     return profile
 
 
+_SCAN_LOCKS: dict[Path, threading.Lock] = {}
+_SCAN_LOCKS_GUARD = threading.Lock()
+
+
+def _scan_lock(workspace: Path) -> threading.Lock:
+    with _SCAN_LOCKS_GUARD:
+        return _SCAN_LOCKS.setdefault(workspace.resolve(), threading.Lock())
+
+
 def check_profile(store: Store, profile: Profile, *, now: datetime | None = None) -> CheckResult:
-    """Store ``profile``, bring the scan up to date, and return its verdict and cluster."""
-    store.upsert_profiles([profile], source="check")
-    scan(store, now=now)
+    """Store ``profile``, bring the scan up to date, and return its verdict and cluster.
+
+    Checks of one workspace run one at a time in a process (the API serves them from a thread
+    pool): two scans at once would do the same work twice and both add to the on-disk photo index.
+    """
+    with _scan_lock(store.workspace):
+        store.upsert_profiles([profile], source="check")
+        scan(store, now=now)
     v = store.get_verdict(profile.id)
     if v is None:  # pragma: no cover - the scan scores every stored profile
         raise InputError(f"{profile.id}: the scan left no verdict")

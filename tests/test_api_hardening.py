@@ -123,12 +123,9 @@ def test_exposed_serve_needs_a_token_and_a_long_one(tmp_path: Path) -> None:
     """Beyond loopback `serve` refuses to start without a token, and any token shorter than 16 characters."""
     short = tmp_path / "short"
     short.write_text("abc\n")
-    cases = [
-        (["--host", "0.0.0.0"], {}, "--token-file"),
+    cases = [  # (test_api.py covers 0.0.0.0 and 192.0.2.10 without any token; read_token's cases are below)
         (["--host", "::"], {}, "PROFILECHECK_API_TOKEN"),
         (["--host", "0.0.0.0", "--token-file", str(short)], {}, "16 characters"),
-        (["--host", "0.0.0.0", "--token-file", str(tmp_path / "absent")], {}, "cannot read"),
-        (["--host", "0.0.0.0"], {"PROFILECHECK_API_TOKEN": "short"}, "16 characters"),
     ]
     for args, env, says in cases:
         r = subprocess.run(
@@ -150,6 +147,10 @@ def test_token_reading_and_matching(tmp_path: Path) -> None:
     f.write_text("")
     with pytest.raises(InputError):
         read_token(f, environ={})
+    with pytest.raises(InputError, match="cannot read"):
+        read_token(tmp_path / "absent", environ={})
+    with pytest.raises(InputError, match="16 characters"):
+        read_token(environ={"PROFILECHECK_API_TOKEN": "short"})
     assert token_matches(TOKEN, f"Bearer {TOKEN}") and token_matches(TOKEN, f"bearer  {TOKEN} ")
     for bad in (None, "", TOKEN, f"Basic {TOKEN}", f"Bearer {TOKEN}x", f"Bearer {TOKEN[:-1]}", "Bearer \udcff"):
         assert not token_matches(TOKEN, bad), bad

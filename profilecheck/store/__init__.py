@@ -269,9 +269,13 @@ class Store:
     Args:
         workspace: a directory holding ``profilecheck.sqlite`` and ``media/``; created if absent.
             ``None`` gives an in-memory database (media in a temporary directory), for tests.
+        check_same_thread: sqlite3's guard that only the opening thread uses the connection. The
+            API turns it off: FastAPI opens a request's store in one worker thread and runs the
+            endpoint in another, one after the other (never at once); under concurrent load the
+            guard failed those requests with a 500.
     """
 
-    def __init__(self, workspace: Path | str | None) -> None:
+    def __init__(self, workspace: Path | str | None, *, check_same_thread: bool = True) -> None:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         if workspace is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="profilecheck-mem-")
@@ -287,7 +291,7 @@ class Store:
                 ) from exc
             db_path = str(self.workspace / DB_NAME)
         try:
-            self.conn = sqlite3.connect(db_path, timeout=30, isolation_level=None)
+            self.conn = sqlite3.connect(db_path, timeout=30, isolation_level=None, check_same_thread=check_same_thread)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open database {db_path}: {exc}", path=db_path) from exc
         self.conn.row_factory = sqlite3.Row
