@@ -147,7 +147,7 @@ def run_load(
     for t in threads:
         t.start()
     while any(t.is_alive() for t in threads):
-        time.sleep(min(5.0, max(0.05, stop_at - time.monotonic())))
+        time.sleep(min(5.0, max(1.0, stop_at - time.monotonic())))
         report.rss_kib.append((round(time.monotonic() - start_at, 1), rss()))
     for t in threads:
         t.join()
