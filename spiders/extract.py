@@ -26,7 +26,6 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import extruct
-import lxml.etree
 import lxml.html
 
 __all__ = [
@@ -235,13 +234,9 @@ class Extraction:
 _XML_DECL = re.compile(r"\A\s*<\?xml[^>]*>")
 
 
-def _too_deep(tree: Any, cap: int) -> bool:
-    depth = 0
-    for event, _ in lxml.etree.iterwalk(tree, events=("start", "end")):
-        depth += 1 if event == "start" else -1
-        if depth > cap:
-            return True
-    return False
+def _too_deep(el: Any, cap: int, depth: int = 1) -> bool:
+    # Recursion is safe here: libxml2 never nests an HTML tree deeper than 256 elements.
+    return depth > cap or any(_too_deep(child, cap, depth + 1) for child in el)
 
 
 def _clean(v: Any) -> Any:
@@ -280,7 +275,7 @@ def extract_page(html: str | bytes, url: str) -> Extraction:
         # parsers are not to be shared between threads.
         parser = lxml.html.HTMLParser(no_network=True, huge_tree=False, decompress=False)
         tree = lxml.html.document_fromstring(html, parser=parser)
-    except (ValueError, lxml.etree.ParserError) as exc:
+    except (ValueError, lxml.html.etree.LxmlError) as exc:
         return Extraction(None, [f"html: {exc}"[:200]])
     if _too_deep(tree, MAX_HTML_DEPTH):
         raise PageRefused("too_deep", f"{url}: elements nested deeper than {MAX_HTML_DEPTH}")
