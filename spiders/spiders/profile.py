@@ -57,7 +57,8 @@ class ProfileSpider(scrapy.Spider):
         self.site = site
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        done = done_urls(job_dir(self.settings))  # pages a killed run of this job already stored
+        settings = getattr(self, "settings", None)  # None when driven without a crawler (spiders.oneshot)
+        done = done_urls(job_dir(settings)) if settings is not None else set()  # pages this job already stored
         if done:
             self.logger.info("resuming: %d page(s) already done in this job", len(done))
         for url in self.start_urls:
