@@ -132,3 +132,30 @@ def test_smollm2_scores_a_handful_of_texts() -> None:
     ]
     p = head.proba(np.stack(cols, axis=1))
     assert all(0 <= x <= 1 and not math.isnan(x) for x in p)
+
+
+def test_switching_the_path_rescores_stored_verdicts(tmp_path: Path, make_profile, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """PROFILECHECK_AI_TEXT (and the head's digest) are in the input hash: switching re-scores stored verdicts."""
+    from profilecheck.engine import scan
+    from profilecheck.signals import signals_fingerprint
+    from profilecheck.signals.ai_text import SETTING
+
+    monkeypatch.setenv(SETTING, "fast")
+    fast = signals_fingerprint()
+    monkeypatch.setenv(SETTING, "lm")
+    assert signals_fingerprint() != fast  # no model is loaded to tell them apart
+    bio = "I build web shops for small businesses and care about clean, tested code. " * 4
+    with Store(tmp_path / "ws") as store:
+        store.upsert_profiles([make_profile(handle=f"u{i}", bio=bio) for i in range(3)], source="test")
+        monkeypatch.setenv(SETTING, "fast")
+        assert scan(store).scored == 3
+        assert scan(store).scored == 0
+        # A value the signal refuses stands in for the LM path (which would load SmolLM2 here).
+        monkeypatch.setenv(SETTING, "turbo")
+        assert scan(store).scored == 3
+        codes = {e.code for v in store.iter_verdicts() for e in v.evidence if e.signal == "ai_text"}
+        assert codes == {"SIGNAL_FAILED"}
+        monkeypatch.setenv(SETTING, "fast")
+        assert scan(store).scored == 3
+        codes = {e.code for v in store.iter_verdicts() for e in v.evidence if e.signal == "ai_text"}
+        assert codes <= {"AI_TEXT_LIKELY", "AI_TEXT_UNLIKELY"}

@@ -27,11 +27,13 @@ def _texts(n: int, seed: int = 3) -> list[str]:
 @pytest.mark.parametrize("scheme", ["affine32", "legacy"])
 def test_minhash_equals_datasketch(scheme: str) -> None:
     """Batched signatures equal datasketch's per-token update loop, bit for bit."""
-    texts = _texts(60)
-    sigs = MinHasher(scheme=scheme).signatures([shingles(t) for t in texts], chunk_rows=97)
-    for text, sig in zip(texts, sigs, strict=True):
+    texts = [*_texts(60), " ".join(f"w{i}" for i in range(300))]  # the last one spans several chunks
+    docs = [shingles(t) for t in texts] + [[b"again", b"x", b"again"], iter([b"a generator"])]
+    sigs = MinHasher(scheme=scheme).signatures(docs, chunk_rows=97)
+    docs[-1] = [b"a generator"]
+    for doc, sig in zip(docs, sigs, strict=True):
         m = MinHash(num_perm=128, scheme=scheme)
-        for sh in shingles(text):
+        for sh in doc:
             m.update(sh)
         assert m.hashvalues.astype(np.uint32).tolist() == sig.tolist()
 

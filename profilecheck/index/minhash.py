@@ -22,6 +22,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -56,8 +57,10 @@ def words(text: str) -> list[str]:
     >>> words("Hello, I'm José — a Senior Dev!")
     ['hello', "i'm", 'jose', 'a', 'senior', 'dev']
     """
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).replace("’", "'")
+    folded = text.casefold()
+    if not folded.isascii():  # ASCII text has no accents to strip: skip the per-character pass
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(c for c in folded if not unicodedata.combining(c)).replace("’", "'")
     return _WORD.findall(folded)
 
 
@@ -72,7 +75,10 @@ def shingles(text: str, k: int = 3) -> list[bytes]:
         return []
     if len(ws) <= k:
         return [" ".join(ws).encode()]
-    return list(dict.fromkeys(" ".join(ws[i : i + k]).encode() for i in range(len(ws) - k + 1)))
+    # C-level loops (zip, map): no Python frame per shingle. The shifted copies are of unequal
+    # length on purpose: zip stops at the shortest, the last full k-gram.
+    grams = map(" ".join, zip(*(ws[i:] for i in range(k)), strict=False))
+    return list(dict.fromkeys(map(str.encode, grams)))
 
 
 _sha1 = hashlib.sha1
@@ -122,49 +128,43 @@ class MinHasher:
         """One signature per document: a ``(len(docs), num_perm)`` uint32 array.
 
         An empty document gets the all-``2**32-1`` signature, as an empty datasketch MinHash.
+        The only per-token Python work is the SHA-1 call itself (datasketch's hash, kept for
+        bit-equality); the permutations run as one ``(num_perm, tokens)`` matrix product per
+        chunk of documents, reduced per document along the contiguous axis.
         """
-        flat: list[bytes] = []
-        bounds = [0]
-        for doc in docs:
-            flat.extend(doc)
-            bounds.append(len(flat))
-        # datasketch's sha1_hash32: the first 4 bytes of SHA-1, little-endian. Hashing each
-        # distinct shingle once and reading all digests as one buffer keeps Python work minimal.
-        where = {sh: i for i, sh in enumerate(dict.fromkeys(flat))}
-        digests = b"".join([_sha1(sh).digest() for sh in where])
-        first4 = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0]
-        if len(where) < len(flat):
-            first4 = first4[np.fromiter(map(where.__getitem__, flat), dtype=np.int64, count=len(flat))]
-        hashes = first4
+        docs_l: list[list[bytes] | tuple[bytes, ...]] = [d if isinstance(d, list | tuple) else list(d) for d in docs]
+        n = len(docs_l)
         wide = self.scheme == "legacy"
-        out = np.full((len(docs), self.num_perm), _MAX_HASH, dtype=np.uint64 if wide else np.uint32)
-        if not flat:
-            return out.astype(np.uint32)
-        hv = np.asarray(hashes, dtype=np.uint64 if wide else np.uint32)
-        if not wide:
-            hv = _fmix32(hv)
-        starts = np.asarray(bounds[:-1])
-        ends = np.asarray(bounds[1:])
-        nonempty = np.flatnonzero(ends > starts)
-        # Rows of the (token x permutation) matrix are computed in chunks that end on document
-        # boundaries, so each chunk's minimum per document is final.
+        out = np.full((self.num_perm, n), _MAX_HASH, dtype=np.uint64 if wide else np.uint32)
+        lens = np.fromiter(map(len, docs_l), dtype=np.int64, count=n)
+        total = int(lens.sum())
+        if total == 0:
+            return np.ascontiguousarray(out.T.astype(np.uint32))
+        # datasketch's sha1_hash32: the first 4 bytes of SHA-1, little-endian. Hashing a token
+        # twice costs less than the dictionary that would avoid it (3-grams rarely repeat).
+        digests = b"".join([_sha1(sh).digest() for sh in chain.from_iterable(docs_l)])
+        hv = np.frombuffer(digests, dtype="<u4").reshape(-1, 5)[:, 0]
+        hv = hv.astype(np.uint64) if wide else _fmix32(hv.astype(np.uint32))
+        a, b = self._a[:, None], self._b[:, None]
+        ends = np.cumsum(lens)
+        starts = ends - lens
+        nonempty = np.flatnonzero(lens > 0)
+        # Chunks of whole documents (about ``chunk_rows`` tokens each), so each chunk's minimum
+        # per document is final; the block stays in cache.
         i = 0
         while i < len(nonempty):
-            j = min(
-                len(nonempty) - 1,
-                i + int(np.searchsorted(ends[nonempty[i:]] - starts[nonempty[i]], chunk_rows, side="right")) - 1,
-            )
-            j = max(j, i)
-            lo, hi = starts[nonempty[i]], ends[nonempty[j]]
-            block = hv[lo:hi, None] * self._a[None, :]  # wraps mod 2**64 / 2**32, as datasketch's does
-            block += self._b[None, :]
+            lo = starts[nonempty[i]]
+            j = i + max(1, int(np.searchsorted(ends[nonempty[i:]], lo + chunk_rows, side="right")))
+            ix = nonempty[i:j]
+            hi = ends[ix[-1]]
+            block = a * hv[None, lo:hi]  # wraps mod 2**64 / 2**32, as datasketch's arithmetic does
+            block += b
             if wide:
                 block %= _MERSENNE
                 block &= _MAX_HASH
-            docs_ix = nonempty[i : j + 1]
-            out[docs_ix] = np.minimum.reduceat(block, starts[docs_ix] - lo, axis=0)
-            i = j + 1
-        return out.astype(np.uint32)
+            out[:, ix] = np.minimum.reduceat(block, starts[ix] - lo, axis=1)
+            i = j
+        return np.ascontiguousarray(out.T.astype(np.uint32))
 
     def texts(self, texts: Sequence[str], k: int = 3) -> np.ndarray:
         """Signatures of raw texts (word ``k``-gram shingles)."""

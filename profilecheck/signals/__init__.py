@@ -113,5 +113,16 @@ def get_signal(name: str) -> Signal:
 
 
 def signals_fingerprint() -> str:
-    """A short text that changes whenever any signal's name or version changes."""
-    return ",".join(f"{n}@{s.version}" for n, s in sorted(all_signals().items()))
+    """A short text that changes whenever any signal's name, version or configuration changes.
+
+    A signal whose output depends on a setting or a model file (not only on the profile and
+    its context) says so with an optional ``config() -> str`` method, a short text naming the
+    setting's value and the file's digest. The engine's input hash of a verdict includes this
+    fingerprint, so changing such a setting, or retraining the model, re-scores the stored
+    verdicts on the next scan instead of leaving them as the old setting made them.
+    """
+    parts = []
+    for n, s in sorted(all_signals().items()):
+        config = getattr(s, "config", None)
+        parts.append(f"{n}@{s.version}" + (f"[{config()}]" if callable(config) else ""))
+    return ",".join(parts)

@@ -11,7 +11,10 @@ Two paths, chosen with the environment setting ``PROFILECHECK_AI_TEXT``:
   second; the scan of a large batch never needs torch;
 - ``lm``: zero-shot features from SmolLM2-135M (mean log-likelihood, entropy, Fast-DetectGPT's
   criterion) with the head that survived leave-one-source-out; ~0.1-1 s a text on CPU.
-  Verdicts already stored are not re-scored when the setting changes: re-import or clear them.
+
+The chosen path and the digest of its head file are part of the signal's :meth:`AIText.config`,
+which the scan's input hash includes: switching the setting, or retraining, re-scores stored
+verdicts on the next scan.
 
 Reason codes:
     AI_TEXT_LIKELY     HIT: a text scores at or above the operating threshold (set for 1 %
@@ -28,6 +31,7 @@ very formal short texts.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator
 from functools import lru_cache
@@ -89,6 +93,23 @@ def score_texts(texts: list[str], path: str | None = None) -> tuple[np.ndarray, 
 class AIText:
     name = "ai_text"
     version = 1
+
+    def config(self) -> str:
+        """The path in use and its head file's digest (part of the scan's input hash).
+
+        >>> AIText().config().split(":")[0] in ("fast", "lm", "invalid")
+        True
+        """
+        try:
+            path = ai_text_path()
+        except ValueError:
+            return "invalid:" + os.environ.get(SETTING, "")  # the signal itself reports the bad value
+        head = DEFAULT_MODEL_DIR / f"{path}.json"
+        try:
+            digest = hashlib.sha256(head.read_bytes()).hexdigest()[:16]
+        except OSError:
+            digest = "missing"
+        return f"{path}:{digest}"
 
     def __call__(self, profile: Profile, ctx: Context) -> Iterator[Evidence]:
         texts = {k: v for k, v in profile.texts().items() if v.strip()}
