@@ -15,6 +15,7 @@ from profilecheck.engine import scan
 from profilecheck.engine.matching import TEMPLATE_JACCARD, TEXT_INDEX_PATH, find_matches
 from profilecheck.index.minhash import LSHIndex, MinHasher, exact_jaccard, jaccard_estimate, shingles
 from profilecheck.sample import SAMPLE_NOW
+from profilecheck.signals import Match
 from profilecheck.store import Store
 
 
@@ -146,3 +147,59 @@ def test_broken_index_file_is_rebuilt(scanned_copy: Path) -> None:
     shutil.rmtree(scanned_copy / "index")
     with Store(scanned_copy) as store:
         assert want == find_matches(store)
+
+
+def test_lsh_candidates_expand_buckets_vectorised_and_set_big_ones_aside() -> None:
+    """The vectorised bucket expansion equals every pair of every bucket; big buckets are set aside."""
+    rng = np.random.default_rng(4)
+    sigs = rng.integers(0, 4, (400, 128)).astype(np.uint32)  # few values: crowded buckets
+    idx = LSHIndex()
+    idx.add(np.arange(400) * 2 + 1, sigs)
+    idx.remove([5, 9])
+    keys, rows = idx._runs[0]
+    want: set[tuple[int, int]] = set()
+    for b in range(idx.bands):
+        groups: dict[int, list[int]] = {}
+        for k, r in zip(keys[b].tolist(), rows[b].tolist(), strict=True):
+            if idx.alive[r]:
+                groups.setdefault(k, []).append(r)
+        for g in groups.values():
+            want.update(itertools.combinations(sorted(g), 2))
+    assert {tuple(p) for p in idx.candidate_pairs().tolist()} == want
+    small, big = idx.candidates(max_bucket=8)
+    assert big and all(len(g) > 8 for g in big) and {tuple(p) for p in small.tolist()} < want
+
+
+def test_template_join_is_bounded_on_big_buckets(scanned_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a tiny bucket cap the join takes the leader/neighbour path: same clusters, fewer pairs, all verified."""
+    from profilecheck.engine import matching
+
+    def templates(ms: dict[str, list[Match]]) -> dict[tuple[str, str], float]:
+        return {(p, m.other_id): 1 - m.distance for p, xs in ms.items() for m in xs if m.kind == "text_template"}
+
+    def clusters(ms: dict[str, list[Match]]) -> dict[str, set[str]]:
+        out: dict[str, set[str]] = {}
+        for p, xs in ms.items():
+            for m in xs:
+                if m.kind == "text_template":
+                    out.setdefault(m.value, set()).update((p, m.other_id))
+        return out
+
+    with Store(scanned_copy) as store:
+        full = find_matches(store)
+        monkeypatch.setattr(matching, "TEMPLATE_BUCKET_CAP", 3)
+        monkeypatch.setattr(matching, "TEMPLATE_NEIGHBOURS", 1)
+        capped = find_matches(store)
+    f, c = templates(full), templates(capped)
+    assert set(c) < set(f) and all(j >= TEMPLATE_JACCARD for j in c.values())
+    assert clusters(capped) == clusters(full)  # the same template clusters, named the same
+    assert {p for p, _ in c} == {p for p, _ in f}  # every profile keeps a partner
+    per_text: dict[tuple[str, str], int] = {}
+    for p, xs in capped.items():
+        for m in xs:
+            if m.kind == "text_template":
+                key = (p, m.detail.split("~", 1)[0])
+                per_text[key] = per_text.get(key, 0) + 1
+    assert max(per_text.values()) < max(
+        sum(1 for m in xs if m.kind == "text_template" and m.detail.startswith("bio~")) for xs in full.values()
+    )

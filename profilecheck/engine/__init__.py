@@ -64,8 +64,9 @@ class Runner:
 
     ``submit(fn, arg)`` returns something with ``.result()``; ``map(fn, items)`` returns results in
     order. The per-profile function is :func:`~profilecheck.analysis.analyse_json` (via
-    :func:`analyse_batch`), the per-partition ones :func:`score_batch` and the band join's
-    :func:`~profilecheck.engine.matching.join_task`.
+    :func:`analyse_batch`), the per-partition ones :func:`score_batch`, the band join's
+    :func:`~profilecheck.engine.matching.join_task` and the photo verifier's
+    :func:`~profilecheck.engine.photomatch.verify_task`.
     """
 
     name = "serial"
@@ -302,7 +303,7 @@ def _scan(
     t1 = time.perf_counter()
     if progress:
         progress("match", 0, 1)
-    compute_matches(store, join_fn=runner.band_join)
+    compute_matches(store, join_fn=runner.band_join, map_fn=runner.map)
     member_of = _clusters(store)
     if progress:
         progress("match", 1, 1)

@@ -20,16 +20,26 @@ import numpy as np
 
 from profilecheck.analysis import EXACT_KINDS
 from profilecheck.engine.bandjoin import bands, join_band
-from profilecheck.engine.photomatch import verified_photo_matches
+from profilecheck.engine.photomatch import MapFn, verified_photo_matches
 from profilecheck.engine.screening import SCREEN_KINDS, screening_matches
 from profilecheck.index.hamming import hex_to_u64, near_pairs
-from profilecheck.index.minhash import LSHIndex, exact_jaccard, shared_passage, shingles
+from profilecheck.index.minhash import (
+    LSHIndex,
+    exact_jaccard,
+    jaccard_estimate,
+    leader_pairs,
+    shared_passage,
+    shingles,
+)
 from profilecheck.signals import Match
 from profilecheck.store import Store
 
 __all__ = [
     "PHASH_RADIUS",
+    "TEMPLATE_BUCKET_CAP",
     "TEMPLATE_JACCARD",
+    "TEMPLATE_LEADERS",
+    "TEMPLATE_NEIGHBOURS",
     "TEXT_INDEX_PATH",
     "PhotoHashes",
     "compute_matches",
@@ -46,6 +56,18 @@ __all__ = [
 #: bundled sample (names, years and synonyms swapped, sentences reordered) sit at 0.55-0.95;
 #: the closest pair of genuine bios at 0.2 (see tests/test_text_template.py).
 TEMPLATE_JACCARD = 0.5
+#: Largest LSH band bucket expanded into all its pairs, and largest template cluster that emits
+#: every verified pair. A bucket of ``s`` texts would cost ``s**2 / 2`` pairs: a template pasted
+#: into thousands of accounts (or a sentence every genuine bio of a large sample shares) made
+#: the join quadratic. Larger buckets give leader pairs (at most ``s``), larger clusters
+#: :data:`TEMPLATE_NEIGHBOURS` pairs per text. The bundled sample's largest bucket holds 12 texts,
+#: so it is matched exactly as before; see :func:`_template_matches`.
+TEMPLATE_BUCKET_CAP = 64
+#: Leaders tried per oversized bucket (:func:`profilecheck.index.minhash.leader_pairs`).
+TEMPLATE_LEADERS = 8
+#: In a template cluster of more than :data:`TEMPLATE_BUCKET_CAP` texts, each text is matched
+#: with this many successors (in id order), at most, instead of with every member.
+TEMPLATE_NEIGHBOURS = 3
 #: The template LSH index, relative to the workspace (kept in step with ``text_docs``).
 TEXT_INDEX_PATH = Path("index") / "text_lsh.npz"
 
@@ -142,10 +164,13 @@ def _photo_rows(hashes: PhotoHashes, pairs: tuple[np.ndarray, ...]) -> Iterator[
         yield b, "photo_phash", v, a, float(dist), detail
 
 
-def compute_matches(store: Store, phash_radius: int = PHASH_RADIUS, join_fn: JoinFn | None = None) -> int:
+def compute_matches(
+    store: Store, phash_radius: int = PHASH_RADIUS, join_fn: JoinFn | None = None, map_fn: MapFn | None = None
+) -> int:
     """Write every profile's matches into the store's scan table; returns the number of rows.
 
-    ``join_fn`` runs the band join (default: :func:`serial_band_join`, in this process).
+    ``join_fn`` runs the band join (default: :func:`serial_band_join`, in this process);
+    ``map_fn`` the photo verifier's batches (default: in this process).
     """
     store.reset_matches()
     store.add_exact_matches(EXACT_KINDS)
@@ -156,7 +181,7 @@ def compute_matches(store: Store, phash_radius: int = PHASH_RADIUS, join_fn: Joi
         while chunk := [r for _, r in zip(range(50_000), rows, strict=False)]:
             store.add_matches(chunk)
     # Edited copies of one photograph and reference-set photos: index candidates, then verified.
-    _add_by_rowid(store, verified_photo_matches(store))
+    _add_by_rowid(store, verified_photo_matches(store, map_fn=map_fn))
     # Published lists (SDN wallets and names, domain lists) and cited domains' RDAP answers.
     _add_by_rowid(store, screening_matches(store))
     # Bio and portfolio templates (MinHash LSH): sparse, so gathered per pair, then stored by rowid.
@@ -300,48 +325,167 @@ def sync_text_index(store: Store) -> LSHIndex:
 
 
 def _template_matches(store: Store, out: dict[str, set[Match]], names: Mapping[str, str | None]) -> None:
+    """Template matches of every indexed text: LSH candidates, verified, clustered, emitted bounded.
+
+    1. **Candidates**: pairs that share a band bucket of at most :data:`TEMPLATE_BUCKET_CAP`
+       texts; a larger bucket gives only its *leader* pairs (:func:`~profilecheck.index.minhash.
+       leader_pairs`), so a template pasted into thousands of accounts costs thousands of pairs,
+       not millions.
+    2. **Verification**, in batches: the signature estimate (numpy, with slack), then the exact
+       shingle Jaccard at :data:`TEMPLATE_JACCARD`. Texts of one profile never match each other.
+    3. **Clusters**: connected components of the verified pairs, named by their smallest digest.
+    4. **Matches**: a cluster of at most :data:`TEMPLATE_BUCKET_CAP` texts emits every verified
+       pair (all of them, as before); a larger one emits, for each text, the verified pairs with
+       its :data:`TEMPLATE_NEIGHBOURS` successors in id order, and its best verified pair if
+       none of those holds, so each member keeps a partner and the matches grow linearly.
+    """
     idx = sync_text_index(store)
-    # LSH candidates are verified on the signatures with some slack, then on the exact shingles.
-    cand = list(idx.pairs(threshold=TEMPLATE_JACCARD - 0.15))
-    if not cand:
+    slack = TEMPLATE_JACCARD - 0.15
+    small, big = idx.candidates(TEMPLATE_BUCKET_CAP)
+    rows = np.concatenate([small, leader_pairs(idx.sigs, big, slack, idx.sig_bits, TEMPLATE_LEADERS)])
+    if not len(rows):
         return
-    ids = sorted({i for a, b, _ in cand for i in (a, b)})
-    docs = {r[0]: r for r in store.text_docs(ids)}
-    sh = {i: shingles(docs[i][4]) for i in ids}
-    edges: list[tuple[int, int, float]] = []
-    for a, b, _est in cand:
-        if docs[a][1] == docs[b][1]:
-            continue  # one profile repeating itself is no template across accounts
-        j = exact_jaccard(sh[a], sh[b])
-        if j >= TEMPLATE_JACCARD:
-            edges.append((a, b, j))
-    # Clusters of texts that share a template (connected components); named by their smallest digest.
-    parent = {i: i for e in edges for i in e[:2]}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b, _ in edges:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    members: dict[int, list[int]] = defaultdict(list)
-    for i in parent:
-        members[find(i)].append(i)
-    cluster = {}
-    for ms in members.values():
-        name = "tpl-" + hashlib.sha256(min(docs[m][3] for m in ms).encode()).hexdigest()[:12]
-        for m in ms:
-            cluster[m] = name
-    for a, b, j in edges:
-        pa, fa, ta = docs[a][1], docs[a][2], docs[a][4]
-        pb, fb, tb = docs[b][1], docs[b][2], docs[b][4]
-        passage = shared_passage(ta, tb)
+    rows = np.unique(rows, axis=0) if len(big) else rows
+    est = np.atleast_1d(jaccard_estimate(idx.sigs[rows[:, 0]], idx.sigs[rows[:, 1]], idx.sig_bits))
+    rows = rows[est >= slack]
+    ids = idx.ids[rows]
+    cand = np.stack([ids.min(axis=1), ids.max(axis=1)], axis=1)
+    if not len(cand):
+        return
+    meta: dict[int, tuple[str, str, str]] = {}  # doc id -> (profile id, field, digest)
+    edges = _verify_pairs(store, cand, meta)
+    if not edges:
+        return
+    emitted = _bounded_edges(store, edges, meta)
+    cluster = _cluster_names(edges, meta)
+    texts = _DocTexts(store)
+    for a, b, j in emitted:
+        pa, fa, _ = meta[a]
+        pb, fb, _ = meta[b]
+        passage = shared_passage(texts[a], texts[b])
         out[pa].add(Match("text_template", cluster[a], pb, names.get(pb), round(1 - j, 4), f"{fa}~{fb}: {passage}"))
         out[pb].add(Match("text_template", cluster[a], pa, names.get(pa), round(1 - j, 4), f"{fb}~{fa}: {passage}"))
+
+
+class _DocTexts:
+    """Texts of the template table by doc id, read in batches and cached a batch at a time."""
+
+    def __init__(self, store: Store, batch: int = 2000) -> None:
+        self.store, self.batch = store, batch
+        self.cache: dict[int, str] = {}
+
+    def prefetch(self, ids: list[int]) -> None:
+        need = sorted({i for i in ids if i not in self.cache})
+        if len(self.cache) + len(need) > 4 * self.batch:
+            self.cache.clear()
+        for r in self.store.text_docs(need):
+            self.cache[r[0]] = r[4]
+
+    def __getitem__(self, doc: int) -> str:
+        if doc not in self.cache:
+            self.prefetch([doc])
+        return self.cache[doc]
+
+
+def _verify_pairs(
+    store: Store, cand: np.ndarray, meta: dict[int, tuple[str, str, str]], batch: int = 20_000
+) -> list[tuple[int, int, float]]:
+    """Exact Jaccard of candidate doc pairs, ``batch`` pairs at a time; the pairs at ``TEMPLATE_JACCARD``."""
+    edges: list[tuple[int, int, float]] = []
+    for s in range(0, len(cand), batch):
+        chunk = cand[s : s + batch].tolist()
+        need = sorted({i for pair in chunk for i in pair})
+        sh: dict[int, frozenset[bytes]] = {}
+        owner: dict[int, tuple[str, str, str]] = {}
+        for r in store.text_docs(need):
+            owner[r[0]] = (r[1], r[2], r[3])
+            sh[r[0]] = frozenset(shingles(r[4]))
+        for a, b in chunk:
+            if a not in owner or b not in owner or owner[a][0] == owner[b][0]:
+                continue  # one profile repeating itself is no template across accounts
+            sa, sb = sh[a], sh[b]
+            union = len(sa | sb)
+            j = len(sa & sb) / union if union else 1.0
+            if j >= TEMPLATE_JACCARD:
+                edges.append((a, b, j))
+                meta[a], meta[b] = owner[a], owner[b]
+    return edges
+
+
+def _components(edges: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """``(docs, label)``: the sorted doc ids in any edge and each one's component number."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    e = np.asarray([(a, b) for a, b, _ in edges], dtype=np.int64)
+    docs = np.unique(e)
+    ix = np.searchsorted(docs, e)
+    graph = coo_matrix((np.ones(len(ix), dtype=np.int8), (ix[:, 0], ix[:, 1])), shape=(len(docs), len(docs)))
+    _n, label = connected_components(graph, directed=False)
+    return docs, label
+
+
+def _cluster_names(edges: list[tuple[int, int, float]], meta: Mapping[int, tuple[str, str, str]]) -> dict[int, str]:
+    """Each text's template cluster: ``tpl-`` and a hash of the cluster's smallest digest."""
+    docs, label = _components(edges)
+    smallest: dict[int, str] = {}
+    for d, c in zip(docs.tolist(), label.tolist(), strict=True):
+        dg = meta[d][2]
+        if c not in smallest or dg < smallest[c]:
+            smallest[c] = dg
+    names = {c: "tpl-" + hashlib.sha256(dg.encode()).hexdigest()[:12] for c, dg in smallest.items()}
+    return {d: names[c] for d, c in zip(docs.tolist(), label.tolist(), strict=True)}
+
+
+def _bounded_edges(
+    store: Store, edges: list[tuple[int, int, float]], meta: Mapping[int, tuple[str, str, str]]
+) -> list[tuple[int, int, float]]:
+    """The verified pairs to emit as matches (see :func:`_template_matches`, step 4)."""
+    docs, label = _components(edges)
+    comp = dict(zip(docs.tolist(), label.tolist(), strict=True))
+    sizes = np.bincount(label)
+    large = {int(c) for c in np.flatnonzero(sizes > TEMPLATE_BUCKET_CAP)}
+    out = [e for e in edges if comp[e[0]] not in large]
+    if not large:
+        return out
+    best: dict[int, tuple[float, int, int, float]] = {}  # doc -> its best verified pair (for the fallback)
+    for a, b, j in edges:
+        if comp[a] in large:
+            for x in (a, b):
+                key = (-j, a, b, j)
+                if x not in best or key < best[x]:
+                    best[x] = key
+    members: dict[int, list[int]] = defaultdict(list)
+    for d in docs.tolist():
+        if comp[d] in large:
+            members[comp[d]].append(d)
+    texts = _DocTexts(store)
+    for c in sorted(members):
+        ms = members[c]  # ascending doc ids
+        lattice = [
+            (ms[p], ms[q]) for p in range(len(ms)) for q in range(p + 1, min(len(ms), p + 1 + TEMPLATE_NEIGHBOURS))
+        ]
+        got: set[tuple[int, int]] = set()
+        partnered: set[int] = set()
+        for s in range(0, len(lattice), 5000):
+            chunk = lattice[s : s + 5000]
+            texts.prefetch([i for pair in chunk for i in pair])
+            for a, b in chunk:
+                if meta[a][0] == meta[b][0]:
+                    continue
+                j = exact_jaccard(shingles(texts[a]), shingles(texts[b]))
+                if j >= TEMPLATE_JACCARD:
+                    out.append((a, b, j))
+                    got.add((a, b))
+                    partnered.update((a, b))
+        for d in ms:
+            if d not in partnered:
+                _k, a, b, j = best[d]
+                if (a, b) not in got:
+                    out.append((a, b, j))
+                    got.add((a, b))
+                partnered.update((a, b))
+    return out
 
 
 def _mirror_hashes(store: Store, pids: list[str]) -> dict[tuple[str, str], str]:

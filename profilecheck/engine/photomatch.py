@@ -20,7 +20,10 @@ and the report have always read. Photos of the reference sets
 
 from __future__ import annotations
 
-from collections import defaultdict
+import os
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -33,15 +36,20 @@ from profilecheck.media.signature import Signature
 from profilecheck.media.verify import Prepared, Verdict, compare, prepare
 from profilecheck.signals import Match
 from profilecheck.store import Store
+from profilecheck.store.media import MediaStore
 
 __all__ = [
     "FACE_RADIUS",
     "HASH_RADIUS",
     "MAX_CANDIDATES",
+    "PREP_CACHE",
+    "VERIFY_BATCH",
     "VERIFY_VERSION",
     "PhotoRecord",
+    "cross_profile_enabled",
     "verified_photo_matches",
     "verified_photo_pairs",
+    "verify_task",
 ]
 
 #: Hamming radius (of 64 bits) at which a signature view proposes a candidate. Chosen on the
@@ -53,14 +61,39 @@ HASH_RADIUS = 16
 MAX_CANDIDATES = 8
 #: Face-embedding distance for a candidate (dlib's same-person distance).
 FACE_RADIUS = 0.6
+#: Prepared photos kept by the verifier's cache (~1.4 MB each), per process.
+PREP_CACHE = 256
+#: Candidate pairs per verification task.
+VERIFY_BATCH = 256
 #: Bump when the verifier's decision changes: cached pair verdicts of another version are ignored.
 VERIFY_VERSION = "verify@1"
 
 PhotoRecord = tuple[Signature, np.ndarray | None]
+#: ``map(fn, items)`` of a runner: results in order.
+MapFn = Callable[[Callable[[Any], Any], list[Any]], Iterable[Any]]
 
 
-def verified_photo_matches(store: Store, hash_radius: int = HASH_RADIUS) -> dict[str, set[Match]]:
-    """Verified same-photograph matches between profiles and with reference photos, by profile id."""
+def cross_profile_enabled() -> bool:
+    """The robust tier searches profile photos against each other unless ``PROFILECHECK_PHOTO_VERIFY=0``.
+
+    Its recall step looks every photo's views up within :data:`HASH_RADIUS` (16 of 64) bits: at
+    that radius the multi-index probes a few percent of all stored hashes per lookup, so the
+    step grows as the square of the number of photos (measured in ``benchmarks/README.md``).
+    For a very large first scan, ``PROFILECHECK_PHOTO_VERIFY=0`` keeps the plain near-copy band
+    join (pHash within 4 bits, mirrors included) and the reference sets, and skips this search:
+    edited copies (crops, banners) of one photo on two profiles are then not found.
+    """
+    return os.environ.get("PROFILECHECK_PHOTO_VERIFY", "1") != "0"
+
+
+def verified_photo_matches(
+    store: Store, hash_radius: int = HASH_RADIUS, map_fn: MapFn | None = None
+) -> dict[str, set[Match]]:
+    """Verified same-photograph matches between profiles and with reference photos, by profile id.
+
+    ``map_fn`` runs the verifier's batches (:func:`verify_task`), e.g. a process pool's or a Dask
+    client's ``map``; by default they run in this process. The results are the same either way.
+    """
     out: dict[str, set[Match]] = defaultdict(set)
     owners: dict[str, set[str]] = defaultdict(set)
     records: dict[str, PhotoRecord] = {}
@@ -72,7 +105,14 @@ def verified_photo_matches(store: Store, hash_radius: int = HASH_RADIUS) -> dict
     names = store.rowids_and_names(sorted({p for ps in owners.values() for p in ps}))
     index = PhotoIndex(store.workspace / "index", version=f"{INDEX_VERSION}/{VERIFY_VERSION}")
     cache = _PrepCache(store)
-    pairs = verified_photo_pairs(index, records, cache, hash_radius)
+    if cross_profile_enabled():
+        pairs = verified_photo_pairs(
+            index, records, cache, hash_radius, map_fn=map_fn, media_root=str(store.media.root)
+        )
+    else:  # indexed for the reference sets below, not searched against each other
+        for sha, (sig, emb) in sorted(records.items()):
+            index.add(sha, [h for _v, h in sig.stored()], emb)
+        pairs = {}
     sigs = {sha: sig for sha, (sig, _e) in records.items()}
     for (a, b), (bits, v) in pairs.items():
         detail = _detail(v)
@@ -129,22 +169,63 @@ def _detail(v: Verdict) -> str:
 
 
 class _PrepCache:
-    """Decode-and-prepare once per photo for the verifier (from the store's media or given bytes)."""
+    """Decode-and-prepare for the verifier (from the store's media or given bytes), the last few kept.
 
-    def __init__(self, store: Store | None) -> None:
+    A prepared photo holds ~1.4 MB (gray and colour planes at 384 pixels, keypoints): keeping
+    every one made the matching stage's memory grow with the store (8 GB at 10^4 scale-sample
+    photos). At most ``size`` are kept, least recently used out first; pairs are verified
+    grouped by their first photo, so the cache mostly hits.
+    """
+
+    def __init__(self, store: Store | None, size: int = PREP_CACHE, media_root: str | None = None) -> None:
         self.store = store
-        self.items: dict[str, Prepared | None] = {}
+        self.media = MediaStore(Path(media_root)) if media_root else (store.media if store is not None else None)
+        self.size = size
+        self.items: OrderedDict[str, Prepared | None] = OrderedDict()
         self.extra: dict[str, bytes] = {}
 
     def get(self, sha: str) -> Prepared | None:
-        if sha not in self.items:
-            try:
-                data = self.extra[sha] if sha in self.extra else self.store.media.get(sha)  # type: ignore[union-attr]
-                img, _ = load_image(data, draft_size=DRAFT, name=sha)
-                self.items[sha] = prepare(img)
-            except (MediaError, StorageError, AttributeError):
-                self.items[sha] = None
-        return self.items[sha]
+        if sha in self.items:
+            self.items.move_to_end(sha)
+            return self.items[sha]
+        try:
+            data = self.extra[sha] if sha in self.extra else self.media.get(sha)  # type: ignore[union-attr]
+            img, _ = load_image(data, draft_size=DRAFT, name=sha)
+            prep: Prepared | None = prepare(img)
+        except (MediaError, StorageError, AttributeError, OSError):
+            prep = None
+        self.items[sha] = prep
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return prep
+
+
+def _record(v: Verdict) -> dict[str, Any]:
+    """What the index keeps of a verdict (rounded: what every later scan sees)."""
+    return {
+        "same": v.same,
+        "score": round(v.score, 4),
+        "inliers": v.inliers,
+        "overlap": round(v.overlap, 4),
+        "mirrored": v.mirrored,
+        "scale": round(v.scale, 4),
+        "angle": round(v.angle, 3),
+    }
+
+
+def verify_task(args: tuple[str, list[tuple[str, str]]]) -> list[dict[str, Any] | None]:
+    """The verifier's per-batch function: ``(media_root, [(sha_a, sha_b), ...])`` -> one record each.
+
+    A record is what the pair index keeps (:func:`_record`), or ``None`` when a photo cannot be
+    read. Pure: it reads the media folder only, so it runs in a pool or on a Dask worker.
+    """
+    media_root, pairs = args
+    cache = _PrepCache(None, media_root=media_root)
+    out: list[dict[str, Any] | None] = []
+    for a, b in pairs:
+        pa, pb = cache.get(a), cache.get(b)
+        out.append(None if pa is None or pb is None else _record(compare(pa, pb)))
+    return out
 
 
 def _verify(index: PhotoIndex, a: str, b: str, cache: _PrepCache) -> Verdict | None:
@@ -157,16 +238,7 @@ def _verify(index: PhotoIndex, a: str, b: str, cache: _PrepCache) -> Verdict | N
     pa, pb = cache.get(a), cache.get(b)
     if pa is None or pb is None:
         return None
-    v = compare(pa, pb)
-    index.verified[key] = {
-        "same": v.same,
-        "score": round(v.score, 4),
-        "inliers": v.inliers,
-        "overlap": round(v.overlap, 4),
-        "mirrored": v.mirrored,
-        "scale": round(v.scale, 4),
-        "angle": round(v.angle, 3),
-    }
+    index.verified[key] = _record(compare(pa, pb))
     # What the cache holds is what every later scan sees: return that, not the unrounded verdict.
     v = Verdict(**index.verified[key])
     return v if v.same else None
@@ -181,10 +253,11 @@ def _candidates_verified(
     hash_radius: int,
     sigs: dict[str, Signature] | None = None,
     keep_self: bool = False,
+    cands: dict[str, int] | None = None,
 ) -> dict[str, tuple[int, Verdict]]:
-    cands = index.candidates(
-        [h for _v, h, _m in sig.probes()], emb, radius=hash_radius, face_radius=FACE_RADIUS, limit=MAX_CANDIDATES + 1
-    )
+    if cands is None:
+        cands = _candidates(index, sig, emb, hash_radius)
+    cands = dict(cands)
     if not keep_self:
         cands.pop(sha, None)
     out: dict[str, tuple[int, Verdict]] = {}
@@ -198,21 +271,54 @@ def _candidates_verified(
     return out
 
 
+def _candidates(index: PhotoIndex, sig: Signature, emb: np.ndarray | None, hash_radius: int) -> dict[str, int]:
+    return index.candidates(
+        [h for _v, h, _m in sig.probes()], emb, radius=hash_radius, face_radius=FACE_RADIUS, limit=MAX_CANDIDATES + 1
+    )
+
+
 def verified_photo_pairs(
-    index: PhotoIndex, records: dict[str, PhotoRecord], cache: _PrepCache, hash_radius: int = HASH_RADIUS
+    index: PhotoIndex,
+    records: dict[str, PhotoRecord],
+    cache: _PrepCache,
+    hash_radius: int = HASH_RADIUS,
+    *,
+    map_fn: MapFn | None = None,
+    media_root: str | None = None,
 ) -> dict[tuple[str, str], tuple[int, Verdict]]:
     """Add new photos to ``index`` and return every verified same-photograph pair among ``records``.
 
     Returns ``{(sha_a, sha_b): (bits, verdict)}`` with ``sha_a < sha_b``; ``bits`` is the
     smallest Hamming distance between their views (64 when only the faces proposed the pair).
+    Candidates are gathered first; the pairs not yet in the index's verdict cache are then
+    verified in batches of :data:`VERIFY_BATCH` through ``map_fn`` (each pair in the direction
+    the one-by-one order would have compared it, so the verdicts are the same), and read back.
     """
     for sha, (sig, emb) in sorted(records.items()):
         index.add(sha, [h for _v, h in sig.stored()], emb)
     live = set(records)
     sigs = {sha: sig for sha, (sig, _e) in records.items()}
+    found = {sha: _candidates(index, sig, emb, hash_radius) for sha, (sig, emb) in sorted(records.items())}
+    if media_root is not None:
+        todo: dict[str, tuple[str, str]] = {}
+        for sha in sorted(found):
+            for other in sorted(found[sha]):
+                key = index.pair_key(sha, other)
+                if other != sha and key not in index.verified and key not in todo:
+                    todo[key] = (sha, other)
+        if todo:
+            keys = sorted(todo, key=lambda k: todo[k])  # grouped by first photo: the workers' caches hit
+            batches = [keys[i : i + VERIFY_BATCH] for i in range(0, len(keys), VERIFY_BATCH)]
+            run = map_fn or (lambda fn, items: map(fn, items))
+            results = run(verify_task, [(media_root, [todo[k] for k in b]) for b in batches])
+            for b, recs in zip(batches, results, strict=True):
+                for k, rec in zip(b, recs, strict=True):
+                    if rec is not None:  # unreadable: left for _verify, which says None the same way
+                        index.verified[k] = rec
     pairs: dict[tuple[str, str], tuple[int, Verdict]] = {}
     for sha, (sig, emb) in sorted(records.items()):
-        for other, (bits, v) in _candidates_verified(index, sha, sig, emb, cache, hash_radius, sigs).items():
+        verified = _candidates_verified(index, sha, sig, emb, cache, hash_radius, sigs, cands=found[sha])
+        for other, (bits, v) in verified.items():
             if other not in live:
                 continue
             key = (sha, other) if sha < other else (other, sha)

@@ -35,6 +35,7 @@ __all__ = [
     "MinHasher",
     "exact_jaccard",
     "jaccard_estimate",
+    "leader_pairs",
     "shared_passage",
     "shingles",
     "words",
@@ -357,30 +358,59 @@ class LSHIndex:
 
     def candidate_pairs(self) -> np.ndarray:
         """Every pair of live documents that share a band key: ``(m, 2)`` rows, deduplicated."""
+        return self.candidates()[0]
+
+    def candidates(self, max_bucket: int | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Candidate pairs from the band buckets, with the oversized buckets set aside.
+
+        Args:
+            max_bucket: buckets of more live documents than this are not expanded into all
+                their pairs (``None``: every bucket is).
+
+        Returns:
+            ``(pairs, big)``: ``pairs`` the ``(m, 2)`` int64 rows ``(row_a, row_b)``, ``row_a <
+            row_b``, deduplicated over the bands, of every bucket of at most ``max_bucket``
+            documents; ``big`` the sorted rows of each larger bucket, for the caller to handle
+            without all its pairs (:func:`leader_pairs`). The expansion is vectorised: its cost is
+            the number of pairs it returns, never a Python loop per bucket.
+        """
         self._merge()
+        empty = np.zeros((0, 2), dtype=np.int64)
         if not self._runs:
-            return np.zeros((0, 2), dtype=np.int64)
+            return empty, []
         keys, rows = self._runs[0]
         found: list[np.ndarray] = []
+        big: list[np.ndarray] = []
         for b in range(self.bands):
             k, r = keys[b], rows[b]
             live = self.alive[r]
-            k, r = k[live], r[live]
+            k, r = k[live], r[live].astype(np.int64)
             if len(k) < 2:
                 continue
             eq = k[1:] == k[:-1]
             if not eq.any():
                 continue
-            # Runs of equal keys: every pair inside a run (runs are small for distinct texts).
+            # Runs of equal keys, as [start, end) positions.
             edges = np.diff(np.concatenate([[False], eq, [False]]).astype(np.int8))
-            starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-            for s, e in zip(starts, ends, strict=True):
-                g = np.sort(r[s : e + 1])
-                ii, jj = np.triu_indices(len(g), 1)
-                found.append(np.stack([g[ii], g[jj]], axis=1))
+            starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) + 1
+            size = ends - starts
+            if max_bucket is not None:
+                for s, e in zip(starts[size > max_bucket].tolist(), ends[size > max_bucket].tolist(), strict=True):
+                    big.append(np.sort(r[s:e]))
+                keep = size <= max_bucket
+                starts, ends = starts[keep], ends[keep]
+            if not len(starts):
+                continue
+            # Every position p of a run [s, e) pairs with the positions p+1 .. e-1 (ragged expansion).
+            pos = _ragged(starts, ends - starts)
+            after = np.repeat(ends, ends - starts) - pos - 1
+            first = np.repeat(pos, after)
+            second = _ragged(pos + 1, after)
+            a, c = r[first], r[second]
+            found.append(np.stack([np.minimum(a, c), np.maximum(a, c)], axis=1))
         if not found:
-            return np.zeros((0, 2), dtype=np.int64)
-        return np.unique(np.concatenate(found).astype(np.int64), axis=0)
+            return empty, big
+        return _unique_rows(np.concatenate(found)), big
 
     def pairs(self, threshold: float = 0.5) -> Iterator[tuple[int, int, float]]:
         """Verified pairs ``(id_a, id_b, estimated_jaccard)`` with ``id_a < id_b``."""
@@ -425,3 +455,58 @@ class LSHIndex:
                 idx._runs = [(z["keys"], z["rows"])]
         idx._row_of = {int(i): n for n, i in enumerate(idx.ids.tolist()) if idx.alive[n]}
         return idx
+
+
+def _ragged(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``starts[i] + 0 .. starts[i] + lengths[i] - 1`` for every ``i``, concatenated.
+
+    >>> _ragged(np.array([0, 10]), np.array([2, 3])).tolist()
+    [0, 1, 10, 11, 12]
+    """
+    offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    out: np.ndarray = np.repeat(starts, lengths) + offsets
+    return out
+
+
+def _unique_rows(pairs: np.ndarray) -> np.ndarray:
+    """Distinct ``(a, b)`` rows of non-negative int64 pairs, sorted (one 1-d sort, not a row sort)."""
+    if not len(pairs):
+        return pairs.reshape(0, 2).astype(np.int64)
+    width = np.int64(int(pairs[:, 1].max()) + 1)
+    flat = np.unique(pairs[:, 0].astype(np.int64) * width + pairs[:, 1])
+    return np.stack([flat // width, flat % width], axis=1)
+
+
+def leader_pairs(
+    sigs: np.ndarray, buckets: Iterable[np.ndarray], threshold: float, bits: int = 16, leaders: int = 8
+) -> np.ndarray:
+    """Candidate pairs of oversized buckets, without their quadratic expansion.
+
+    In each bucket (sorted rows of ``sigs``) the first document is a *leader*: every member
+    whose estimated Jaccard with it reaches ``threshold`` is paired with it alone, and leaves
+    the bucket; the first document left is the next leader, up to ``leaders`` of them. A
+    bucket of ``s`` documents costs ``s * leaders`` signature comparisons (numpy) and yields
+    at most ``s`` pairs. Documents left after the last leader yield no pair from this bucket
+    (a true pair among them shares, with high probability, another band's smaller bucket).
+
+    >>> sigs = np.array([[1, 2, 3, 4], [1, 2, 3, 5], [9, 9, 9, 9], [9, 9, 9, 8], [1, 2, 3, 4]], dtype=np.uint16)
+    >>> leader_pairs(sigs, [np.arange(5)], 0.5).tolist()
+    [[0, 1], [0, 4], [2, 3]]
+    """
+    out: list[np.ndarray] = []
+    for rows in buckets:
+        remaining = np.asarray(rows, dtype=np.int64)
+        for _ in range(leaders):
+            if len(remaining) < 2:
+                break
+            lead = remaining[0]
+            est = np.atleast_1d(jaccard_estimate(sigs[remaining[1:]], sigs[lead], bits))
+            near = est >= threshold
+            if near.any():
+                members = remaining[1:][near]
+                out.append(np.stack([np.full(len(members), lead, dtype=np.int64), members], axis=1))
+            remaining = remaining[1:][~near]
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(out)
+    return _unique_rows(np.stack([pairs.min(axis=1), pairs.max(axis=1)], axis=1))
