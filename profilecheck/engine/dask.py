@@ -96,8 +96,10 @@ class DaskRunner(Runner):
         if scheduler:
             self.client = Client(scheduler)  # type: ignore[no-untyped-call]
         else:
+            # dashboard_address=None still starts the scheduler's HTTP server on port 8787 (and
+            # fails when another cluster holds it: two scans at once); ":0" takes a free port.
             self.cluster = LocalCluster(  # type: ignore[no-untyped-call]
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
             )
             self.client = Client(self.cluster)  # type: ignore[no-untyped-call]
         info = self.client.scheduler_info()
