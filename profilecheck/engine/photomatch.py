@@ -110,8 +110,8 @@ def verified_photo_matches(
             index, records, cache, hash_radius, map_fn=map_fn, media_root=str(store.media.root)
         )
     else:  # indexed for the reference sets below, not searched against each other
-        for sha, (sig, emb) in sorted(records.items()):
-            index.add(sha, [h for _v, h in sig.stored()], emb)
+        for sha, (sig, vec) in sorted(records.items()):
+            index.add(sha, [h for _v, h in sig.stored()], vec)
         pairs = {}
     sigs = {sha: sig for sha, (sig, _e) in records.items()}
     for (a, b), (bits, v) in pairs.items():
@@ -321,7 +321,7 @@ def verified_photo_pairs(
         for other, (bits, v) in verified.items():
             if other not in live:
                 continue
-            key = (sha, other) if sha < other else (other, sha)
-            if key not in pairs or bits < pairs[key][0]:
-                pairs[key] = (bits, v)
+            pk = (sha, other) if sha < other else (other, sha)
+            if pk not in pairs or bits < pairs[pk][0]:
+                pairs[pk] = (bits, v)
     return pairs
