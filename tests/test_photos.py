@@ -183,6 +183,36 @@ def test_photo_index_persists_and_caches_verdicts(tmp_path: Path) -> None:
     assert set() == PhotoIndex(tmp_path / "index", version="other").known
 
 
+def test_photo_index_add_many_equals_one_by_one() -> None:
+    """A bulk add gives the index one-by-one adds give: rows, faces, known set and query answers."""
+    rng = np.random.default_rng(7)
+    shas = [f"{i:064x}" for i in range(3000)]
+    photos: list[tuple[str, list[int], np.ndarray | None]] = []
+    for i, sha in enumerate(shas):
+        hs = rng.integers(0, 2**63, size=int(rng.integers(0, 4)), dtype=np.uint64).tolist()
+        emb = rng.normal(size=128).astype(np.float32) if i % 3 == 0 else None
+        photos.append((sha, hs, emb))
+    photos += [photos[5], photos[17], (shas[9], [1, 2], None)]  # repeats in the batch: skipped
+    first, rest = photos[:1000], photos[1000:] + photos[:50]  # ... and photos already known
+    one, bulk = PhotoIndex(None), PhotoIndex(None)
+    for sha, hs, emb in first + rest:
+        one.add(sha, hs, emb)
+    assert len(first) == bulk.add_many(first)
+    assert len(shas) - len(first) == bulk.add_many(rest)
+    assert 0 == bulk.add_many(photos[:10])
+    assert one.hash_rows == bulk.hash_rows
+    assert one.face_rows == bulk.face_rows
+    assert one.known == bulk.known
+    assert one.hashes.hashes_.tolist() == bulk.hashes.hashes_.tolist()
+    probes = [h for _s, hs, _e in photos[::97] for h in hs] + rng.integers(0, 2**63, 20, dtype=np.uint64).tolist()
+    for radius in (0, 8, 16):
+        assert one.hash_neighbours(probes, radius) == bulk.hash_neighbours(probes, radius)
+        for h in probes[:40]:
+            assert one.hashes.query(int(h), radius) == bulk.hashes.query(int(h), radius)
+    for _s, _h, emb in photos[:300:3]:
+        assert one.face_neighbours(emb) == bulk.face_neighbours(emb)  # type: ignore[arg-type]
+
+
 def test_sample_rings_match_exactly_by_photo_group(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:
     """Every pair of profiles showing one photograph (truth.csv photo_group) matches; no other pair does."""
     with Store(scanned_workspace) as store:

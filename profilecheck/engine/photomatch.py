@@ -110,8 +110,7 @@ def verified_photo_matches(
             index, records, cache, hash_radius, map_fn=map_fn, media_root=str(store.media.root)
         )
     else:  # indexed for the reference sets below, not searched against each other
-        for sha, (sig, vec) in sorted(records.items()):
-            index.add(sha, [h for _v, h in sig.stored()], vec)
+        index.add_many((sha, [h for _v, h in sig.stored()], vec) for sha, (sig, vec) in sorted(records.items()))
         pairs = {}
     sigs = {sha: sig for sha, (sig, _e) in records.items()}
     for (a, b), (bits, v) in pairs.items():
@@ -127,14 +126,16 @@ def verified_photo_matches(
         ref_index = PhotoIndex(None)
         ref_meta: dict[str, dict[str, Any]] = {}
         ref_sigs: dict[str, Signature] = {}
+        ref_adds: list[tuple[str, list[int], np.ndarray | None]] = []
         for r in refs:
             sig = Signature.from_json(r["features"]["sig"])
             ref_emb = r["features"].get("embedding")
-            ref_index.add(
-                r["sha256"], [h for _v, h in sig.stored()], np.asarray(ref_emb, np.float32) if ref_emb else None
+            ref_adds.append(
+                (r["sha256"], [h for _v, h in sig.stored()], np.asarray(ref_emb, np.float32) if ref_emb else None)
             )
             ref_meta[r["sha256"]] = r
             ref_sigs[r["sha256"]] = sig
+        ref_index.add_many(ref_adds)
         hits: dict[tuple[str, str], tuple[int, Verdict]] = {}
         for sha, (psig, pemb) in records.items():
             found = _candidates_verified(ref_index, sha, psig, pemb, cache, hash_radius, ref_sigs, keep_self=True)
@@ -294,8 +295,7 @@ def verified_photo_pairs(
     verified in batches of :data:`VERIFY_BATCH` through ``map_fn`` (each pair in the direction
     the one-by-one order would have compared it, so the verdicts are the same), and read back.
     """
-    for sha, (sig, emb) in sorted(records.items()):
-        index.add(sha, [h for _v, h in sig.stored()], emb)
+    index.add_many((sha, [h for _v, h in sig.stored()], emb) for sha, (sig, emb) in sorted(records.items()))
     live = set(records)
     sigs = {sha: sig for sha, (sig, _e) in records.items()}
     found = {sha: _candidates(index, sig, emb, hash_radius) for sha, (sig, emb) in sorted(records.items())}

@@ -102,6 +102,39 @@ class PhotoIndex:
         self.known.add(sha256)
         return True
 
+    def add_many(self, photos: Iterable[tuple[str, Iterable[int], np.ndarray | None]]) -> int:
+        """Index many photos ``(sha256, hashes, embedding)`` at once; returns how many were new.
+
+        The same as :meth:`add` on each in turn (known sha256s, and repeats within ``photos``,
+        are skipped; ``hash_rows`` and ``face_rows`` stay aligned), but with one
+        ``MultiIndex.add`` and one FAISS add for the lot: adding photo by photo appends to
+        the hash array once per photo, which is quadratic in the number of photos.
+        """
+        parts: list[np.ndarray] = []
+        rows: list[str] = []
+        embs: list[np.ndarray] = []
+        face_rows: list[str] = []
+        new = 0
+        for sha256, hashes, embedding in photos:
+            if sha256 in self.known:
+                continue
+            hs = np.array(list(hashes), dtype=np.uint64)
+            parts.append(hs)
+            rows.extend([sha256] * len(hs))
+            if embedding is not None:
+                embs.append(np.asarray(embedding, dtype=np.float32).reshape(1, -1))
+                face_rows.append(sha256)
+            self.known.add(sha256)
+            new += 1
+        if not new:
+            return 0
+        self.hashes.add(np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64))
+        self.hash_rows.extend(rows)
+        if embs:
+            self.faces.add(np.concatenate(embs))
+            self.face_rows.extend(face_rows)
+        return new
+
     def hash_neighbours(self, probes: Iterable[int], radius: int) -> dict[str, int]:
         """Photos with a stored hash within ``radius`` bits of any probe: ``{sha256: min bits}``."""
         out: dict[str, int] = {}
