@@ -138,11 +138,12 @@ class PhotoIndex:
     def hash_neighbours(self, probes: Iterable[int], radius: int) -> dict[str, int]:
         """Photos with a stored hash within ``radius`` bits of any probe: ``{sha256: min bits}``."""
         out: dict[str, int] = {}
-        for h in probes:
-            for row, dist in self.hashes.query(int(h), radius):
-                sha = self.hash_rows[row]
-                if dist < out.get(sha, 65):
-                    out[sha] = dist
+        qs = np.array([int(h) for h in probes], dtype=np.uint64)
+        _qi, rows, dists = self.hashes.query_many(qs, radius)  # all probes in one vectorised call
+        for row, dist in zip(rows.tolist(), dists.tolist(), strict=True):
+            sha = self.hash_rows[row]
+            if dist < out.get(sha, 65):
+                out[sha] = dist
         return out
 
     def face_neighbours(self, embedding: np.ndarray, radius: float = 0.6, k: int = 16) -> dict[str, float]:
