@@ -35,7 +35,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from benchmarks._data import DEEPFACE, real_photos
-from profilecheck.engine.matching import FACE_RADIUS, HASH_RADIUS, MAX_CANDIDATES
+from profilecheck.engine.photomatch import FACE_RADIUS, HASH_RADIUS, MAX_CANDIDATES
 from profilecheck.index.photos import PhotoIndex
 from profilecheck.media import load_image
 from profilecheck.media.faces import face_crop_box

@@ -48,7 +48,7 @@ def faces_enabled() -> bool:
 
 
 # The version names the face setting, so switching it re-analyses every profile.
-ANALYSIS_VERSION = "analyse@4" + ("" if faces_enabled() else "-nofaces")
+ANALYSIS_VERSION = "analyse@5" + ("" if faces_enabled() else "-nofaces")
 
 #: Artifact kinds that link profiles when two profiles hold the same value.
 EXACT_KINDS = ("photo_sha256", "email", "phone", "wallet", "email_domain", "link_domain", "link")

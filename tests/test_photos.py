@@ -22,7 +22,7 @@ from profilecheck.index.photos import PhotoIndex
 from profilecheck.media import load_image
 from profilecheck.media.faces import faces_available, find_faces
 from profilecheck.media.photo import DRAFT, describe
-from profilecheck.media.signature import Signature, phash_pair
+from profilecheck.media.signature import INNER_CROPS, Signature, is_stored_only, phash_pair, phash_stack
 from profilecheck.media.verify import compare, prepare
 from profilecheck.model import Status
 from profilecheck.sample import SAMPLE_NOW
@@ -57,6 +57,42 @@ def test_signature_json_round_trip() -> None:
     sig = describe(_decode(REAL / "real_3.jpg")).signature
     assert sig == Signature.from_json(sig.to_json())
     assert {"full", "c85", "c70"} <= set(sig.views)
+    assert {n for n, _m in INNER_CROPS} <= set(sig.views)
+
+
+def test_inner_crops_are_stored_not_probed() -> None:
+    """The inner crops go into the index but never into a query's probes."""
+    sig = describe(_decode(REAL / "real_3.jpg"), faces=False).signature
+    stored = {v for v, _h in sig.stored()}
+    probed = {v for v, _h, _m in sig.probes()}
+    inner = {n for n, _m in INNER_CROPS}
+    assert len(inner) == 5 and inner <= stored and not inner & probed
+    assert all(is_stored_only(v) for v in inner) and not any(is_stored_only(v) for v in probed)
+    assert len(sig.probes()) == 2 * (len(sig.views) - len(inner))
+
+
+def test_batched_dct_equals_imagehash_per_view() -> None:
+    """The stacked DCT hashes each view exactly as imagehash.phash hashes it alone."""
+    views = []
+    for name in ("real_1.jpg", "real_2.jpg", "real_5.jpg"):
+        img = Image.open(REAL / name).convert("L")
+        views += [img, img.crop((10, 20, 250, 280))]
+    stack = np.stack([np.asarray(v.resize((32, 32), Image.Resampling.LANCZOS), dtype=np.float64) for v in views])
+    for v, (h, m) in zip(views, phash_stack(stack), strict=True):
+        assert format(h, "016x") == str(imagehash.phash(v))
+        assert format(m, "016x") == str(imagehash.phash(ImageOps.mirror(v)))
+
+
+def test_a_cropped_copy_probes_near_an_inner_crop() -> None:
+    """A copy cropped 12% per side is closer to the original's stored inner crop than to its full view."""
+    img = _decode(REAL / "real_3.jpg")
+    w, h = img.size
+    copy = _jpeg(img.crop((round(0.12 * w), round(0.1 * h), round(0.88 * w), round(0.9 * h))))
+    a = describe(img, faces=False).signature
+    q = describe(copy, faces=False).signature
+    full_only = Signature({"full": a.views["full"]})
+    assert q.distance(a) <= 10
+    assert q.distance(a) < q.distance(full_only)
 
 
 @pytest.mark.parametrize("m", [2, 3, 4, 8])

@@ -26,7 +26,7 @@ from profilecheck.index.mih import MultiIndex
 __all__ = ["INDEX_VERSION", "PhotoIndex"]
 
 #: Bump when signatures or embeddings change meaning: a stored index of another version is rebuilt.
-INDEX_VERSION = "photo-index@1"
+INDEX_VERSION = "photo-index@2"
 
 
 class PhotoIndex:

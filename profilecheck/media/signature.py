@@ -9,13 +9,18 @@ so that an edited copy lands near *one* of them even when it is far from the oth
 - ``tl80``, ``tr80``, ``bl80``, ``br80``: 80% crops anchored at each corner (a copy cropped
   more on one side than the other is close to one of them);
 - ``face``: a square around the largest face, 1.8 times its side (survives borders, banners,
-  padding and loose crops, as long as the face is found).
+  padding and loose crops, as long as the face is found);
+- ``in_*``: five *stored-only* inner crops (a 78% centre crop and four 78% crops shifted
+  towards each corner). They are stored in the index but never probed: a copy cropped 5-20%
+  per side probes with its *full* view and lands near the original's inner crop.
 
 Each hash has a mirrored twin (``*_m``) computed from the same DCT: mirroring an image flips
 the sign of its odd horizontal frequencies, so the mirror costs a sign flip, not a second
-resize. Stored photos are indexed on the plain views; a query probes with plain and mirrored
-views. Hashes are pHash exactly as :func:`imagehash.phash` computes it (a golden test pins
-this), so the values interoperate with other tools.
+resize. Stored photos are indexed on the plain views; a query probes with the plain and
+mirrored hashes of every view but the inner crops. Every view is resampled to 32 x 32 and the
+stack goes through one batched DCT (``D @ X @ D.T``), not one pHash call per view. Hashes
+are pHash exactly as :func:`imagehash.phash` computes it (a golden test pins this), so the
+values interoperate with other tools.
 
 Hashes only *propose* candidates: the keypoint verifier (:mod:`profilecheck.media.verify`)
 decides whether two photos are the same photograph.
@@ -28,10 +33,31 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
-__all__ = ["CENTRE_SCALES", "Signature", "dct_matrix", "phash_pair", "signature"]
+__all__ = [
+    "CENTRE_SCALES",
+    "INNER_CROPS",
+    "STORED_ONLY_PREFIX",
+    "Signature",
+    "dct_matrix",
+    "is_stored_only",
+    "phash_pair",
+    "phash_stack",
+    "signature",
+]
 
 CENTRE_SCALES: tuple[tuple[str, float], ...] = (("c85", 0.85), ("c70", 0.70))
 CORNER_SCALE = 0.8
+#: Views stored in the index but never probed: a query is never a crop of these.
+STORED_ONLY_PREFIX = "in_"
+#: The stored-only inner crops, as margins ``(left, top, right, bottom)`` in fractions of the side:
+#: a copy cropped 5-20% per side is close to one of them (its *full* view is probed).
+INNER_CROPS: tuple[tuple[str, tuple[float, float, float, float]], ...] = (
+    ("in_c78", (0.11, 0.11, 0.11, 0.11)),
+    ("in_tl", (0.06, 0.06, 0.16, 0.16)),
+    ("in_tr", (0.16, 0.06, 0.06, 0.16)),
+    ("in_bl", (0.06, 0.16, 0.16, 0.06)),
+    ("in_br", (0.16, 0.16, 0.06, 0.06)),
+)
 _N = 32
 _K = 8
 
@@ -46,11 +72,28 @@ def dct_matrix(n: int = _N) -> np.ndarray:
 
 _D = dct_matrix()[:_K]  # only the 8 lowest frequencies are kept
 _MIRROR_SIGN = np.where(np.arange(_K) % 2 == 1, -1.0, 1.0)[None, :]
-_WEIGHTS = np.left_shift(np.uint64(1), np.arange(63, -1, -1, dtype=np.uint64))
+def _hash_rows(low: np.ndarray) -> list[int]:
+    """64-bit hashes of a stack of 8 x 8 DCT blocks: bit set where a coefficient beats its block's median."""
+    flat = low.reshape(len(low), -1)
+    bits = flat > np.median(flat, axis=1, keepdims=True)
+    packed = np.packbits(bits, axis=1)  # 8 bytes per row, most significant bit first
+    return [int(x) for x in packed.view(">u8").ravel()]
 
 
-def _bits_to_u64(bits: np.ndarray) -> int:
-    return int(np.bitwise_or.reduce(_WEIGHTS[bits.ravel()]))
+def phash_stack(pixels: np.ndarray) -> list[tuple[int, int]]:
+    """pHash and mirrored pHash of a stack of 32 x 32 grayscale views, as ints.
+
+    One batched matrix product does every view's DCT (``D @ X @ D.T`` over the stack);
+    mirroring flips the sign of the odd horizontal frequencies, so the mirror costs a sign flip.
+    """
+    low = np.matmul(np.matmul(_D, pixels), _D.T)  # (views, 8, 8): rows vertical frequency
+    plain = _hash_rows(low)
+    mirrored = _hash_rows(low * _MIRROR_SIGN)
+    return list(zip(plain, mirrored, strict=True))
+
+
+def _pixels(gray: Image.Image) -> np.ndarray:
+    return np.asarray(gray.resize((_N, _N), Image.Resampling.LANCZOS), dtype=np.float64)
 
 
 def phash_pair(gray: Image.Image) -> tuple[int, int]:
@@ -70,28 +113,33 @@ def phash_pair(gray: Image.Image) -> tuple[int, int]:
     >>> format(m, "016x") == str(imagehash.phash(ImageOps.mirror(im)))
     True
     """
-    px = np.asarray(gray.resize((_N, _N), Image.Resampling.LANCZOS), dtype=np.float64)
-    low = _D @ px @ _D.T  # rows: vertical frequency, columns: horizontal
-    low_m = low * _MIRROR_SIGN
-    a = _bits_to_u64(low > np.median(low))
-    m = _bits_to_u64(low_m > np.median(low_m))
-    return a, m
+    return phash_stack(_pixels(gray)[None])[0]
+
+
+def is_stored_only(view: str) -> bool:
+    """True for the inner-crop views an index stores but a query never probes with."""
+    return view.startswith(STORED_ONLY_PREFIX)
 
 
 @dataclass(frozen=True, slots=True)
 class Signature:
-    """The hashes of one photo's views: ``{view: (hash, mirrored_hash)}`` as ints."""
+    """The hashes of one photo's views: ``{view: (hash, mirrored_hash)}`` as ints.
+
+    Views whose name starts with :data:`STORED_ONLY_PREFIX` (the inner crops) are stored but
+    not probed: a cropped copy's *probes* land near the original's *stored* inner crop.
+    """
 
     views: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def stored(self) -> list[tuple[str, int]]:
-        """The plain hashes an index stores."""
+        """The plain hashes an index stores (every view, inner crops included)."""
         return [(v, h) for v, (h, _m) in self.views.items()]
 
     def probes(self) -> list[tuple[str, int, bool]]:
-        """Every hash a query probes with: ``(view, hash, mirrored)``."""
-        out = [(v, h, False) for v, (h, _m) in self.views.items()]
-        out += [(v, m, True) for v, (_h, m) in self.views.items()]
+        """Every hash a query probes with: ``(view, hash, mirrored)``; inner crops are not probed."""
+        probed = [(v, hm) for v, hm in self.views.items() if not is_stored_only(v)]
+        out = [(v, h, False) for v, (h, _m) in probed]
+        out += [(v, m, True) for v, (_h, m) in probed]
         return out
 
     def distance(self, other: Signature) -> int:
@@ -100,6 +148,8 @@ class Signature:
         >>> a = Signature({"full": (0b1011, 0b1101)})
         >>> a.distance(Signature({"full": (0b1001, 0)}))
         1
+        >>> a.distance(Signature({"in_c78": (0b1101, 0)}))  # our mirror probe vs their inner crop
+        0
         """
         best = 64
         for _v, h, _m in self.probes():
@@ -115,8 +165,26 @@ class Signature:
         return cls({v: (int(hm[0], 16), int(hm[1], 16)) for v, hm in data.items()})
 
 
+def _boxes(w: int, h: int, face_box: tuple[int, int, int, int] | None) -> list[tuple[str, tuple[int, int, int, int]]]:
+    boxes: list[tuple[str, tuple[int, int, int, int]]] = [("full", (0, 0, w, h))]
+    for name, s in CENTRE_SCALES:
+        dx, dy = round(w * (1 - s) / 2), round(h * (1 - s) / 2)
+        boxes.append((name, (dx, dy, w - dx, h - dy)))
+    cw, ch = round(w * CORNER_SCALE), round(h * CORNER_SCALE)
+    for name, (x0, y0) in (("tl80", (0, 0)), ("tr80", (w - cw, 0)), ("bl80", (0, h - ch)), ("br80", (w - cw, h - ch))):
+        boxes.append((name, (x0, y0, x0 + cw, y0 + ch)))
+    for name, (left, top, right, bottom) in INNER_CROPS:
+        boxes.append((name, (round(w * left), round(h * top), round(w * (1 - right)), round(h * (1 - bottom)))))
+    if face_box is not None and face_box[2] - face_box[0] >= 16 and face_box[3] - face_box[1] >= 16:
+        boxes.append(("face", face_box))
+    return boxes
+
+
 def signature(img: Image.Image, face_box: tuple[int, int, int, int] | None = None) -> Signature:
     """Hash the views of ``img`` (RGB or L); ``face_box`` adds the face view.
+
+    Every view is resampled to 32 x 32 and the stack is hashed by one batched DCT
+    (:func:`phash_stack`).
 
     Args:
         img: the decoded photo (a draft-decoded copy is plenty: hashes look at 32 x 32).
@@ -135,14 +203,8 @@ def signature(img: Image.Image, face_box: tuple[int, int, int, int] | None = Non
                 round(face_box[2] * sx),
                 round(face_box[3] * sy),
             )
-    views: dict[str, tuple[int, int]] = {"full": phash_pair(gray)}
-    w, h = gray.size
-    for name, s in CENTRE_SCALES:
-        dx, dy = round(w * (1 - s) / 2), round(h * (1 - s) / 2)
-        views[name] = phash_pair(gray.crop((dx, dy, w - dx, h - dy)))
-    cw, ch = round(w * CORNER_SCALE), round(h * CORNER_SCALE)
-    for name, (x0, y0) in (("tl80", (0, 0)), ("tr80", (w - cw, 0)), ("bl80", (0, h - ch)), ("br80", (w - cw, h - ch))):
-        views[name] = phash_pair(gray.crop((x0, y0, x0 + cw, y0 + ch)))
-    if face_box is not None and face_box[2] - face_box[0] >= 16 and face_box[3] - face_box[1] >= 16:
-        views["face"] = phash_pair(gray.crop(face_box))
-    return Signature(views)
+    boxes = _boxes(*gray.size, face_box)
+    stack = np.stack(
+        [np.asarray(gray.resize((_N, _N), Image.Resampling.LANCZOS, box=box), dtype=np.float64) for _n, box in boxes]
+    )
+    return Signature(dict(zip([n for n, _b in boxes], phash_stack(stack), strict=True)))
