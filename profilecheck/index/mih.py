@@ -246,12 +246,14 @@ class MultiIndex:
     def candidates(self, q: int, radius: int) -> np.ndarray:
         """Row ids whose hash may be within ``radius`` of ``q`` (a superset; unique)."""
         qs = np.array([q], dtype=np.uint64)
-        parts = [rows for _qi, rows in self._probe(qs, self.plan(radius))] if self._sorted_n else []
+        parts = [rows.astype(_I64) for _qi, rows in self._probe(qs, self.plan(radius))] if self._sorted_n else []
         parts.append(np.arange(self._sorted_n, len(self), dtype=_I64))
         return np.unique(np.concatenate(parts))
 
-    def _probe(self, qs: np.ndarray, radii: list[int]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per table, ``(query index, row)`` of every candidate (a row may recur across tables)."""
+    def _probe(self, qs: np.ndarray, radii: list[int]) -> list[tuple[np.ndarray | None, np.ndarray]]:
+        """Per table, ``(query index, row)`` of every candidate (a row may recur across tables).
+
+        Rows are ``uint32``; the query index is ``None`` for a single query (all zeros)."""
         out = []
         nq = len(qs)
         for t, rt in enumerate(radii):
@@ -262,8 +264,8 @@ class MultiIndex:
             lo, cnt = self._lookup(t, keys)
             hit = np.flatnonzero(cnt)
             lo, cnt = lo[hit], cnt[hit]
-            qi = np.repeat(hit // len(masks), cnt) if nq > 1 else np.zeros(int(cnt.sum()), dtype=_I64)
-            out.append((qi, self._order[t][_ranges(lo, cnt)].astype(_I64)))
+            qi = np.repeat(hit // len(masks), cnt) if nq > 1 else None
+            out.append((qi, self._order[t][_ranges(lo, cnt)]))
         return out
 
     def query_many(self, qs: np.ndarray, radius: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -287,9 +289,10 @@ class MultiIndex:
                 for s in range(0, len(qs), step):
                     q = qs[s : s + step]
                     for qi, rows in self._probe(q, radii):
-                        d = popcount64(self.hashes_[rows] ^ q[qi])
+                        d = popcount64(self.hashes_[rows] ^ (q[0] if qi is None else q[qi]))
                         keep = np.flatnonzero(d <= radius)
-                        parts.append((qi[keep] + s, rows[keep]))
+                        qk = np.full(len(keep), s, dtype=_I64) if qi is None else qi[keep] + s
+                        parts.append((qk, rows[keep].astype(_I64)))
         if probe_upto < n:  # the tail (or everything, when scanning is cheaper): brute force
             rest = self.hashes_[probe_upto:]
             step = max(1, BATCH // len(rest))
