@@ -97,8 +97,8 @@ def test_directory_and_sorted_keys_agree() -> None:
     a.add(hashes)
     b = MultiIndex(m=8, merge_at=1)
     b.add(hashes)
-    assert all(d is not None for d in a._dir)
-    b._dir = [None] * 8
+    assert all(d is not None for d in a._dir) and a._flat is not None  # one-pass probing over all tables
+    b._dir, b._flat = [None] * 8, None  # per-table probing through sorted keys
     b._keys = [a._sub(hashes, t)[a._order[t]].astype(np.uint32) for t in range(8)]
     a.exhaustive_ok = b.exhaustive_ok = False
     for x, y in zip(a.query_many(queries, 6), b.query_many(queries, 6), strict=True):

@@ -168,6 +168,12 @@ class MultiIndex:
         self._keys: list[np.ndarray | None] = []
         self._sorted_n = 0
         self._plans: dict[int, tuple[list[int], float]] = {}
+        # One-pass probing when every table has a directory: the row orders concatenated (the
+        # per-table orders are views of it) and the directories concatenated, table t's offsets
+        # shifted by t * n so they index the concatenation (``_shift``) -- no extra memory.
+        self._shift: list[int] = []
+        self._flat: tuple[np.ndarray, np.ndarray, list[int]] | None = None
+        self._flat_plans: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return int(self.hashes_.shape[0])
@@ -206,6 +212,24 @@ class MultiIndex:
             self._order.append(order)
             self._set_lookup(t, width, sub, order, n)
         self._sorted_n = n
+        self._build_flat()
+
+    def _build_flat(self) -> None:
+        """Concatenate the row orders and directories (see ``_flat``) when every table has one."""
+        n, m = self._sorted_n, len(self._order)
+        self._shift, self._flat, self._flat_plans = [0] * m, None, {}
+        dirs = [d for d in self._dir if d is not None]
+        if m == 0 or len(dirs) < m or m * n + 1 >= 1 << 32:
+            return
+        order_all = np.concatenate(self._order)
+        bases = np.cumsum([0] + [len(d) for d in dirs]).tolist()
+        dir_all = np.concatenate(dirs)
+        for t in range(m):
+            dir_all[bases[t] : bases[t + 1]] += np.uint32(t * n)
+        self._order = [order_all[t * n : (t + 1) * n] for t in range(m)]
+        self._dir = [dir_all[bases[t] : bases[t + 1]] for t in range(m)]
+        self._shift = [t * n for t in range(m)]
+        self._flat = (order_all, dir_all, bases[:m])
 
     def _set_lookup(self, t: int, width: int, sub: np.ndarray, order: np.ndarray, n: int) -> None:
         """The directory (or sorted keys) of table ``t`` from its substrings and row order."""
@@ -223,7 +247,7 @@ class MultiIndex:
         offs = self._dir[t]
         if offs is not None:
             lo = offs[keys].astype(_I64)
-            return lo, offs[keys + 1].astype(_I64) - lo
+            return lo - self._shift[t], offs[keys + 1].astype(_I64) - lo
         sk = self._keys[t]
         assert sk is not None
         k32 = keys.astype(np.uint32)
@@ -269,6 +293,39 @@ class MultiIndex:
             out.append((qi, self._order[t][_ranges(lo, cnt)]))
         return out
 
+    def _probe_flat(self, qs: np.ndarray, radius: int) -> tuple[np.ndarray | None, np.ndarray]:
+        """:meth:`_probe` over every table in one pass (``_flat``): ``(query index or None, rows)``."""
+        assert self._flat is not None and self.m is not None
+        order_all, dir_all, bases = self._flat
+        if radius not in self._flat_plans:
+            parts = []
+            for t, rt in enumerate(self.plan(radius)):
+                if rt >= 0:
+                    start, width = _splits(self.m)[t]
+                    masks = _ball(width, rt)
+                    k = len(masks)
+                    parts.append(
+                        (
+                            np.full(k, start, np.uint64),
+                            np.full(k, (1 << width) - 1, np.uint64),
+                            masks,
+                            np.full(k, bases[t]),
+                        )
+                    )
+            shift, wmask, flips, base = (np.concatenate([p[i] for p in parts]) for i in range(4))
+            self._flat_plans[radius] = (shift, wmask, flips, base.astype(_I64))
+        shift, wmask, flips, base = self._flat_plans[radius]
+        if len(qs) == 1:
+            keys = (((qs[0] >> shift) & wmask).astype(_I64) ^ flips) + base
+        else:
+            keys = ((((qs[:, None] >> shift) & wmask).astype(_I64) ^ flips) + base).ravel()
+        lo = dir_all[keys]
+        cnt = dir_all[keys + 1] - lo
+        hit = np.flatnonzero(cnt)
+        lo, cnt = lo[hit].astype(_I64), cnt[hit].astype(_I64)
+        qi = np.repeat(hit // len(flips), cnt) if len(qs) > 1 else None
+        return qi, order_all[_ranges(lo, cnt)]
+
     def query_many(self, qs: np.ndarray, radius: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every stored hash within ``radius`` bits of each query, vectorised over the queries.
 
@@ -292,7 +349,8 @@ class MultiIndex:
                 step = max(1, int(BATCH // max(cost, 1.0)))
                 for s in range(0, len(qs), step):
                     q = qs[s : s + step]
-                    for qi, rows in self._probe(q, radii):
+                    probed = [self._probe_flat(q, radius)] if self._flat is not None else self._probe(q, radii)
+                    for qi, rows in probed:
                         d = popcount64(self.hashes_[rows] ^ (q[0] if qi is None else q[qi]))
                         keep = np.flatnonzero(d <= radius)
                         qk = np.full(len(keep), s, dtype=_I64) if qi is None else qi[keep] + s
@@ -453,4 +511,5 @@ class MultiIndex:
                 idx._order.append(order)
                 idx._set_lookup(t, width, sub, order, n)
             idx._sorted_n = n
+            idx._build_flat()
         return idx
