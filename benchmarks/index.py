@@ -1,9 +1,9 @@
 """Hamming index: multi-index hashing vs numpy brute force (XOR + popcount), same queries, same run.
 
 For each size N: N random 64-bit hashes with 1% planted near copies; per radius (4 and 8) the
-median time of one :meth:`MultiIndex.query` over ``--queries`` queries (stored hashes with
+median and mean time of one :meth:`MultiIndex.query` over ``--queries`` queries (stored hashes with
 0-8 bits flipped), the time per query of one batched :meth:`MultiIndex.query_many` call over
-``--batch`` queries, and the median time of brute force over the whole array for the same
+``--batch`` queries, and the median and mean time of brute force over the whole array for the same
 queries; recall of the index against brute force (must be 1.0), bytes per stored hash (hashes,
 row orders and bucket directories), build time. For N <= ``--pairs-max``: all near pairs among N
 at each radius (one process, one thread), checked against per-row queries on a sample.
@@ -90,12 +90,16 @@ def run_size(n: int, queries: int, batch: int, pairs_max: int) -> dict[str, Any]
             want_total += len(want)
             assert got <= set(want.tolist())
         mq, bq = statistics.median(single), statistics.median(bf_t)
+        mean_q, mean_b = statistics.fmean(single), statistics.fmean(bf_t)
         out[f"r{radius}"] = {
             "plan": idx.plan(radius),
             "query_ms": round(1000 * mq, 4),
+            "query_ms_mean": round(1000 * mean_q, 4),
             "query_many_ms_per_query": round(1000 * many, 4),
             "brute_force_ms": round(1000 * bq, 3),
+            "brute_force_ms_mean": round(1000 * mean_b, 3),
             "speedup_query": round(bq / mq, 1),
+            "speedup_query_mean": round(mean_b / mean_q, 1),
             "speedup_query_many": round(bq / many, 1),
             "recall": found / max(1, want_total),
             "true_hits_checked": want_total,
