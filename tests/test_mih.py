@@ -51,8 +51,9 @@ def test_query_many_recall_is_one_at_every_distance(m: int, radius: int) -> None
     assert want_q.tolist() == qi.tolist()
     assert want_r.tolist() == rows.tolist()
     assert d[want_q, want_r].tolist() == dist.tolist()
-    # one query at a time gives the same
+    # one query at a time gives the same; candidates() is a superset of the answer
     for k in range(0, len(queries), 7):
+        assert set(rows[qi == k].tolist()) <= set(idx.candidates(int(queries[k]), radius).tolist())
         assert [(int(r), int(x)) for r, x in zip(rows[qi == k], dist[qi == k], strict=True)] == idx.query(
             int(queries[k]), radius
         )
