@@ -6,7 +6,7 @@ median and mean time of one :meth:`MultiIndex.query` over ``--queries`` queries 
 ``--batch`` queries, and the median and mean time of brute force over the whole array for the same
 queries; recall of the index against brute force (must be 1.0), bytes per stored hash (hashes,
 row orders and bucket directories), build time. For N <= ``--pairs-max``: all near pairs among N
-at each radius (one process, one thread), checked against per-row queries on a sample.
+at each radius (one process; one thread, then two), checked against per-row queries on a sample.
 Every line carries the 1-minute load average.
 
 Run: ``nice python -m benchmarks.index [--sizes 100000 1000000 10000000]``.
@@ -110,6 +110,10 @@ def run_size(n: int, queries: int, batch: int, pairs_max: int) -> dict[str, Any]
             t = time.perf_counter()
             i, j, _dist = idx.near_pairs(radius)
             secs = time.perf_counter() - t
+            t = time.perf_counter()
+            i2, _j2, _d2 = idx.near_pairs(radius, workers=2)
+            secs2 = time.perf_counter() - t
+            assert i2.tolist() == i.tolist()
             # check: the pairs of a sample of rows equal those rows' query results
             sample = np.random.default_rng(2).choice(n, size=min(n, 2000), replace=False)
             qi, rows, _d = idx.query_many(hashes[sample], radius)
@@ -117,7 +121,12 @@ def run_size(n: int, queries: int, batch: int, pairs_max: int) -> dict[str, Any]
             for k, s in enumerate(sample.tolist()):
                 mine = {int(r) for r in rows[qi == k].tolist() if r != s}
                 assert mine == {b for a, b in got if a == s} | {a for a, b in got if b == s}, s
-            out[f"near_pairs_r{radius}"] = {"pairs": len(i), "seconds": round(secs, 2), "load": _load()}
+            out[f"near_pairs_r{radius}"] = {
+                "pairs": len(i),
+                "seconds_1_thread": round(secs, 2),
+                "seconds_2_threads": round(secs2, 2),
+                "load": _load(),
+            }
     out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return out
 

@@ -89,6 +89,8 @@ def test_near_pairs_equal_brute_force(m: int, radius: int) -> None:
     assert wj.tolist() == j.tolist()
     assert d[wi, wj].tolist() == dist.tolist()
     assert len(i) > 30 * 29 // 2  # the crowded bucket's pairs at least
+    for x, y in zip((i, j, dist), idx.near_pairs(radius, workers=2), strict=True):  # threads: the same
+        assert x.tolist() == y.tolist()
 
 
 def test_directory_and_sorted_keys_agree() -> None:

@@ -34,6 +34,7 @@ grows past ``merge_at``; :meth:`save` / :meth:`load` persist to one ``.npz`` fil
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from itertools import combinations
 from math import comb
@@ -376,13 +377,15 @@ class MultiIndex:
         _qi, rows, dist = self.query_many(np.array([q], dtype=np.uint64), radius)
         return list(zip(rows.tolist(), dist.tolist(), strict=True))
 
-    def near_pairs(self, radius: int = 8) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def near_pairs(self, radius: int = 8, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every stored pair within ``radius`` bits: ``(i, j, distance)`` int64 arrays, ``i < j``, sorted.
 
         Per table with probe radius ``r_t`` (see :meth:`plan`), the pairs whose substrings are
         within ``r_t`` bits are the pairs inside one bucket and the pairs between buckets whose
         keys differ by a mask of 1..``r_t`` bits; both are generated in numpy from the sorted
-        row order, checked exactly, and deduplicated across tables by one sort.
+        row order, checked exactly, and deduplicated across tables by one sort. The work is cut
+        into tasks (per table: the buckets themselves, then batches of masks); ``workers > 1``
+        runs them on that many threads (numpy releases the GIL in its loops).
         """
         if self._sorted_n < len(self):
             self._merge()
@@ -400,65 +403,36 @@ class MultiIndex:
                 keep = ii < jj
                 found.append(ii[keep] * n + jj[keep])
         else:
+            tasks: list[tuple[_Table, np.ndarray | None]] = []
             for t, rt in enumerate(radii):
-                if rt >= 0:
-                    found.extend(self._table_pairs(t, rt, radius))
+                if rt < 0:
+                    continue
+                table = self._table(t, radius)
+                tasks.append((table, None))
+                masks = _ball(_splits(self.m)[t][1], rt)[1:]
+                step = max(1, BATCH // (4 * len(table.keys)))
+                tasks += [(table, masks[s : s + step]) for s in range(0, len(masks), step)]
+            if workers > 1:
+                with ThreadPoolExecutor(workers) as pool:
+                    for part in pool.map(lambda task: task[0].pairs(task[1]), tasks):
+                        found.extend(part)
+            else:
+                for table, batch in tasks:
+                    found.extend(table.pairs(batch))
         if not found:
             return _empty3()
         key = np.unique(np.concatenate(found))
         i, j = key // n, key % n
         return i, j, popcount64(self.hashes_[i] ^ self.hashes_[j]).astype(_I64)
 
-    def _table_pairs(self, t: int, rt: int, radius: int) -> list[np.ndarray]:
-        """Keys ``i * n + j`` (``i < j``) of the pairs within ``radius`` among table ``t``'s candidates."""
-        n = len(self)
+    def _table(self, t: int, radius: int) -> _Table:
+        """Table ``t`` prepared for :meth:`near_pairs`."""
         order = self._order[t]
         hs = self.hashes_[order]  # hashes in the table's order: candidate checks read near each other
         sub = self._sub(hs, t)
         starts = np.concatenate([[0], np.flatnonzero(np.diff(sub)) + 1]).astype(_I64)
-        cnts = np.diff(np.append(starts, n))
-        keys = sub[starts]
-        out: list[np.ndarray] = []
-
-        def check(left: np.ndarray, right: np.ndarray) -> None:
-            keep = np.flatnonzero(popcount64(hs[left] ^ hs[right]) <= radius)
-            if keep.size:
-                a = order[left[keep]].astype(_I64)
-                b = order[right[keep]].astype(_I64)
-                out.append(np.minimum(a, b) * n + np.maximum(a, b))
-
-        # pairs inside a bucket: each position with every later position of its bucket
-        multi = np.flatnonzero(cnts > 1)
-        if multi.size:
-            pos = _ranges(starts[multi], cnts[multi])
-            after = np.repeat(starts[multi] + cnts[multi], cnts[multi]) - pos - 1
-            step = max(1, BATCH // max(1, int(after.max())))
-            for s in range(0, len(pos), step):
-                p, a = pos[s : s + step], after[s : s + step]
-                left = np.repeat(p, a)
-                check(left, left + 1 + _ranges(np.zeros(len(a), dtype=_I64), a))
-        if rt == 0:
-            return out
-        # pairs between buckets k < k ^ mask, masks of 1..rt bits, a batch of masks at a time
-        masks = _ball(_splits(self.m or 1)[t][1], rt)[1:]
-        step = max(1, BATCH // (4 * len(keys)))
-        for s in range(0, len(masks), step):
-            mb = masks[s : s + step]
-            partner = (keys[:, None] ^ mb[None, :]).ravel()
-            src = np.repeat(np.arange(len(keys), dtype=_I64), len(mb))
-            up = np.flatnonzero(partner > keys[src])
-            src, partner = src[up], partner[up]
-            lo, cnt = self._lookup(t, partner)
-            hit = np.flatnonzero(cnt)
-            src, lo, cnt = src[hit], lo[hit], cnt[hit]
-            # every row of bucket src with every row of the partner's range
-            left_pos = _ranges(starts[src], cnts[src])
-            per = np.repeat(np.arange(len(src), dtype=_I64), cnts[src])
-            reps = cnt[per]
-            left = np.repeat(left_pos, reps)
-            right = _ranges(lo[per], reps)
-            check(left, right)
-        return out
+        cnts = np.diff(np.append(starts, len(order)))
+        return _Table(self, t, radius, order, hs, starts, cnts, sub[starts])
 
     # -- persistence --------------------------------------------------------------------------
     def save(self, path: Path | str) -> None:
@@ -513,3 +487,60 @@ class MultiIndex:
             idx._sorted_n = n
             idx._build_flat()
         return idx
+
+
+class _Table:
+    """One table of a :class:`MultiIndex` in bucket form, for :meth:`MultiIndex.near_pairs`."""
+
+    def __init__(
+        self,
+        idx: MultiIndex,
+        t: int,
+        radius: int,
+        order: np.ndarray,
+        hs: np.ndarray,
+        starts: np.ndarray,
+        cnts: np.ndarray,
+        keys: np.ndarray,
+    ) -> None:
+        self.idx, self.t, self.radius = idx, t, radius
+        self.order, self.hs, self.starts, self.cnts, self.keys = order, hs, starts, cnts, keys
+
+    def _check(self, left: np.ndarray, right: np.ndarray, out: list[np.ndarray]) -> None:
+        """Keep the candidate pairs (positions in the table's order) within the radius, as row keys."""
+        keep = np.flatnonzero(popcount64(self.hs[left] ^ self.hs[right]) <= self.radius)
+        if keep.size:
+            n = len(self.order)
+            a = self.order[left[keep]].astype(_I64)
+            b = self.order[right[keep]].astype(_I64)
+            out.append(np.minimum(a, b) * n + np.maximum(a, b))
+
+    def pairs(self, masks: np.ndarray | None) -> list[np.ndarray]:
+        """Keys ``i * n + j`` (``i < j``) of the pairs within the radius: inside one bucket
+        (``masks`` None), or between buckets ``k < k ^ mask`` for each mask given."""
+        out: list[np.ndarray] = []
+        starts, cnts, keys = self.starts, self.cnts, self.keys
+        if masks is None:  # each position with every later position of its bucket
+            multi = np.flatnonzero(cnts > 1)
+            if multi.size:
+                pos = _ranges(starts[multi], cnts[multi])
+                after = np.repeat(starts[multi] + cnts[multi], cnts[multi]) - pos - 1
+                step = max(1, BATCH // max(1, int(after.max())))
+                for s in range(0, len(pos), step):
+                    p, a = pos[s : s + step], after[s : s + step]
+                    left = np.repeat(p, a)
+                    self._check(left, left + 1 + _ranges(np.zeros(len(a), dtype=_I64), a), out)
+            return out
+        partner = (keys[:, None] ^ masks[None, :]).ravel()
+        src = np.repeat(np.arange(len(keys), dtype=_I64), len(masks))
+        up = np.flatnonzero(partner > keys[src])
+        src, partner = src[up], partner[up]
+        lo, cnt = self.idx._lookup(self.t, partner)
+        hit = np.flatnonzero(cnt)
+        src, lo, cnt = src[hit], lo[hit], cnt[hit]
+        # every row of bucket src with every row of the partner's range
+        left_pos = _ranges(starts[src], cnts[src])
+        per = np.repeat(np.arange(len(src), dtype=_I64), cnts[src])
+        reps = cnt[per]
+        self._check(np.repeat(left_pos, reps), _ranges(lo[per], reps), out)
+        return out
