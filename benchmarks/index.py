@@ -6,7 +6,8 @@ median and mean time of one :meth:`MultiIndex.query` over ``--queries`` queries 
 ``--batch`` queries, and the median and mean time of brute force over the whole array for the same
 queries; recall of the index against brute force (must be 1.0), bytes per stored hash (hashes,
 row orders and bucket directories), build time. For N <= ``--pairs-max``: all near pairs among N
-at each radius (one process; one thread, then two), checked against per-row queries on a sample.
+at each radius (one process; one thread, then two; wall and, for one thread, CPU seconds, which
+a loaded machine inflates less), checked against per-row queries on a sample.
 Every line carries the 1-minute load average.
 
 Run: ``nice python -m benchmarks.index [--sizes 100000 1000000 10000000]``.
@@ -107,9 +108,9 @@ def run_size(n: int, queries: int, batch: int, pairs_max: int) -> dict[str, Any]
         }
     if n <= pairs_max:
         for radius in (4, 8):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             i, j, _dist = idx.near_pairs(radius)
-            secs = time.perf_counter() - t
+            secs, cpu = time.perf_counter() - t, time.process_time() - c
             t = time.perf_counter()
             i2, _j2, _d2 = idx.near_pairs(radius, workers=2)
             secs2 = time.perf_counter() - t
@@ -124,6 +125,7 @@ def run_size(n: int, queries: int, batch: int, pairs_max: int) -> dict[str, Any]
             out[f"near_pairs_r{radius}"] = {
                 "pairs": len(i),
                 "seconds_1_thread": round(secs, 2),
+                "cpu_seconds_1_thread": round(cpu, 2),
                 "seconds_2_threads": round(secs2, 2),
                 "load": _load(),
             }
