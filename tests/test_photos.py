@@ -22,7 +22,14 @@ from profilecheck.index.photos import PhotoIndex
 from profilecheck.media import load_image
 from profilecheck.media.faces import faces_available, find_faces
 from profilecheck.media.photo import DRAFT, describe
-from profilecheck.media.signature import INNER_CROPS, Signature, is_stored_only, phash_pair, phash_stack
+from profilecheck.media.signature import (
+    INNER_CROPS,
+    Signature,
+    is_stored_only,
+    phash_pair,
+    phash_stack,
+    signature,
+)
 from profilecheck.media.verify import compare, prepare
 from profilecheck.model import Status
 from profilecheck.sample import SAMPLE_NOW
@@ -81,6 +88,22 @@ def test_batched_dct_equals_imagehash_per_view() -> None:
     for v, (h, m) in zip(views, phash_stack(stack), strict=True):
         assert format(h, "016x") == str(imagehash.phash(v))
         assert format(m, "016x") == str(imagehash.phash(ImageOps.mirror(v)))
+
+
+@pytest.mark.parametrize("size", [(100, 100), (256, 171), (77, 240), (31, 45)])
+def test_signature_views_equal_pillow_resize_and_imagehash(size: tuple[int, int]) -> None:
+    """Matrix-product resampling gives Pillow's LANCZOS pixels, so every view hashes as imagehash.phash of it."""
+    for name in ("real_1.jpg", "real_7.jpg"):
+        gray = Image.open(REAL / name).convert("L").resize(size)
+        w, h = size
+        face = (w // 5, h // 6, w // 5 + max(16, w // 2), h // 6 + max(16, h // 2))
+        sig = signature(gray, face)
+        from profilecheck.media.signature import _boxes
+
+        for view, box in _boxes(w, h, face):
+            crop = gray.resize((32, 32), Image.Resampling.LANCZOS, box=box)
+            assert format(sig.views[view][0], "016x") == str(imagehash.phash(crop)), (name, size, view)
+            assert format(sig.views[view][1], "016x") == str(imagehash.phash(ImageOps.mirror(crop))), (name, view)
 
 
 def test_a_cropped_copy_probes_near_an_inner_crop() -> None:

@@ -26,13 +26,16 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["DatReader", "FaceNet", "load_facenet"]
+__all__ = ["DatReader", "FaceNet", "load_facenet", "one_blas_thread"]
 
 CHIP = 150
 
@@ -244,6 +247,10 @@ class FaceNet:
         """The 128-d descriptor of one aligned 150 x 150 RGB chip (uint8, as ``dlib.get_face_chip`` returns)."""
         if chip.shape != (CHIP, CHIP, 3):
             raise ValueError(f"chip must be {CHIP} x {CHIP} x 3, not {chip.shape}")
+        with one_blas_thread():
+            return self._forward(chip)
+
+    def _forward(self, chip: np.ndarray) -> np.ndarray:
         x = (chip.astype(np.float32) - self.mean) / np.float32(256.0)
         x = self._affine(self._conv(x, self.stem), self.stem_bn)
         np.maximum(x, 0, out=x)
@@ -262,6 +269,37 @@ class FaceNet:
 
 _LOCK = threading.Lock()
 _NETS: dict[str, FaceNet] = {}
+_BLAS: list[Any] | None = None
+
+
+def _blas_libs() -> list[Any]:
+    global _BLAS
+    if _BLAS is None:
+        try:
+            from threadpoolctl import ThreadpoolController  # comes with scikit-learn
+        except ImportError:  # pragma: no cover
+            _BLAS = []
+        else:
+            _BLAS = [lib for lib in ThreadpoolController().lib_controllers if lib.user_api == "blas"]
+    return _BLAS
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run BLAS on one thread inside the block (a few microseconds; threadpoolctl's own context costs ~0.1 ms).
+
+    The products here are small: spreading them over threads costs more than it saves, and on
+    a loaded machine (or in the scan's one-process-per-core pool) it costs a great deal.
+    """
+    libs = _blas_libs()
+    before = [lib.get_num_threads() for lib in libs]
+    for lib in libs:
+        lib.set_num_threads(1)
+    try:
+        yield
+    finally:
+        for lib, n in zip(libs, before, strict=True):
+            lib.set_num_threads(n)
 
 
 def load_facenet(path: Path | str) -> FaceNet:

@@ -23,7 +23,6 @@ small and the scan already runs one process per core.
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
 import threading
@@ -111,26 +110,12 @@ def _load_facenet(path: Path) -> Any:
         return None
 
 
-def _blas_one_thread() -> Any:
-    """A context that keeps BLAS to one thread (threadpoolctl comes with scikit-learn)."""
-    if "blas_limit" not in _MODELS:
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            _MODELS["blas_limit"] = ThreadpoolController()
-        except ImportError:  # pragma: no cover - scikit-learn depends on it
-            _MODELS["blas_limit"] = None
-    ctl = _MODELS["blas_limit"]
-    return ctl.limit(limits=1, user_api="blas") if ctl is not None else contextlib.nullcontext()
-
-
 def embed_chip(chip: np.ndarray) -> np.ndarray:
     """dlib's 128-d descriptor of an aligned chip: the numpy forward pass, else dlib's own."""
     m = _load()
     net = m.get("facenet")
     if net is not None:
-        with _blas_one_thread():
-            out: np.ndarray = net.descriptor(chip)
+        out: np.ndarray = net.descriptor(chip)
         return out
     return np.asarray(m["facerec"].compute_face_descriptor(chip), dtype=np.float32)
 
