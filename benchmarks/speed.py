@@ -15,7 +15,9 @@ shared machine stay comparable; the load averages are printed with them:
   ``compute_face_descriptor`` (the fallback), in the same run;
 - ``verify``: the verifier's cost per candidate pair (prepare once per photo, then compare).
 
-Run: ``nice python -m benchmarks.speed [--n 40] [--repeat 3]``.
+Speed-ups are medians of per-round ratios, the two tiers' passes taken in turns.
+
+Run: ``nice python -m benchmarks.speed [--n 40] [--repeat 5]``.
 """
 
 from __future__ import annotations
@@ -63,6 +65,31 @@ def _rate(fn: Callable[[Path], Any], files: list[Path], repeat: int) -> tuple[fl
     return statistics.median(wall), statistics.median(cpu)
 
 
+def _interleaved(
+    fa: Callable[[Path], Any], fb: Callable[[Path], Any], files: list[Path], repeat: int
+) -> tuple[tuple[float, float], tuple[float, float], float, float]:
+    """Passes of ``fa`` and ``fb`` taken in turns (the same machine state for both).
+
+    Returns the median rates of each (wall, CPU) and the median ratios b / a of the rounds,
+    per wall second and per CPU second.
+    """
+    ra, rb, wall, cpu = [], [], [], []
+    for _ in range(repeat):
+        a = _rate(fa, files, 1)
+        b = _rate(fb, files, 1)
+        ra.append(a)
+        rb.append(b)
+        wall.append(b[0] / a[0])
+        cpu.append(b[1] / a[1])
+    med = statistics.median
+    return (
+        (med(x[0] for x in ra), med(x[1] for x in ra)),
+        (med(x[0] for x in rb), med(x[1] for x in rb)),
+        med(wall),
+        med(cpu),
+    )
+
+
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -104,7 +131,7 @@ def _ms(fn: Callable[[], Any], n: int) -> tuple[float, float]:
     return 1000 * (time.perf_counter() - t) / n, 1000 * (time.process_time() - c) / n
 
 
-def run(n: int = 40, repeat: int = 3) -> dict[str, Any]:
+def run(n: int = 40, repeat: int = 5) -> dict[str, Any]:
     import cv2
 
     cv2.setNumThreads(1)  # one core: the verifier's warps would otherwise spread over all
@@ -112,11 +139,12 @@ def run(n: int = 40, repeat: int = 3) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         files = make_jpegs(Path(tmp), n)
         faces.faces_available()  # models loaded before timing
-        robust_path(files[0])
-        base = _rate(baseline, files, repeat)
-        hashes = _rate(hash_tier, files, repeat)
-        robust = _rate(robust_path, files, max(1, repeat - 1))
-        robust_dlib = _rate(robust_path_dlib, files, max(1, repeat - 1))
+        for fn in (baseline, hash_tier, robust_path, robust_path_dlib):
+            fn(files[0])  # warm: lazy imports, models, per-size weights
+        base, hashes, hash_wall_ratio, hash_cpu_ratio = _interleaved(baseline, hash_tier, files, repeat)
+        robust_dlib, robust, robust_wall_ratio, robust_cpu_ratio = _interleaved(
+            robust_path_dlib, robust_path, files, max(1, repeat - 1)
+        )
         imgs = [load_image(f.read_bytes(), draft_size=DRAFT)[0] for f in files[:20]]
         preps: list[Any] = []
         prep_ms = _ms(lambda: preps.extend(prepare(im) for im in imgs), len(imgs))
@@ -137,12 +165,14 @@ def run(n: int = 40, repeat: int = 3) -> dict[str, Any]:
         "baseline_imagehash_phash_per_cpu_s": round(base[1], 1),
         "hash_tier_per_s": round(hashes[0], 1),
         "hash_tier_per_cpu_s": round(hashes[1], 1),
-        "hash_tier_speedup_wall": round(hashes[0] / base[0], 2),
-        "hash_tier_speedup_per_cpu_s": round(hashes[1] / base[1], 2),
+        "hash_tier_speedup_wall": round(hash_wall_ratio, 2),
+        "hash_tier_speedup_per_cpu_s": round(hash_cpu_ratio, 2),
         "robust_path_per_s": round(robust[0], 1),
         "robust_path_per_cpu_s": round(robust[1], 1),
         "robust_path_dlib_descriptor_per_s": round(robust_dlib[0], 1),
         "robust_path_dlib_descriptor_per_cpu_s": round(robust_dlib[1], 1),
+        "robust_path_numpy_vs_dlib_descriptor_per_cpu_s": round(robust_cpu_ratio, 2),
+        "robust_path_numpy_vs_dlib_descriptor_wall": round(robust_wall_ratio, 2),
         "verify_prepare_ms_per_photo": round(prep_ms[0], 2),
         "verify_prepare_cpu_ms_per_photo": round(prep_ms[1], 2),
         "verify_compare_ms_per_pair_different": round(diff_ms[0], 2),
@@ -155,7 +185,7 @@ def run(n: int = 40, repeat: int = 3) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.speed")
     ap.add_argument("--n", type=int, default=40)
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     a = ap.parse_args(argv)
     print(json.dumps(run(a.n, a.repeat), indent=1))
 

@@ -138,9 +138,11 @@ class _Plan:
 
     h_first: np.ndarray  # indices of the views Pillow resamples horizontally first
     v_first: np.ndarray  # ... vertically first (it picks the order by the image's shape)
-    kx_t: np.ndarray  # (W, len(h_first) * 32)
+    kx_t: np.ndarray  # (W, spans * 32): the distinct horizontal spans of the h_first views
+    h_map: np.ndarray  # the span of each h_first view (views share spans: tl80 and bl80, ...)
     ky_h: np.ndarray  # (len(h_first), 32, H)
-    ky_v: np.ndarray  # (len(v_first) * 32, H)
+    ky_v: np.ndarray  # (spans * 32, H): the distinct vertical spans of the v_first views
+    v_map: np.ndarray  # the span of each v_first view
     kx_v: np.ndarray  # (len(v_first), W, 32)
     pillow: np.ndarray  # views neither order reproduces: Pillow resamples those
 
@@ -175,12 +177,17 @@ def _plan(w: int, h: int) -> _Plan:
         else:  # pragma: no cover - a Pillow with other arithmetic
             pillow.append(i)
     hi, vi = np.array(h_first, dtype=int), np.array(v_first, dtype=int)
+    # The first pass is the expensive one (full resolution): done once per distinct span.
+    _hs, h_rep, h_map = np.unique(arr[hi][:, [0, 2]], axis=0, return_index=True, return_inverse=True)
+    _vs, v_rep, v_map = np.unique(arr[vi][:, [1, 3]], axis=0, return_index=True, return_inverse=True)
     plan = _Plan(
         h_first=hi,
         v_first=vi,
-        kx_t=np.ascontiguousarray(kx[hi].reshape(-1, w).T),
+        kx_t=np.ascontiguousarray(kx[hi[h_rep]].reshape(-1, w).T),
+        h_map=h_map.ravel(),
         ky_h=np.ascontiguousarray(ky[hi]),
-        ky_v=np.ascontiguousarray(ky[vi].reshape(-1, h)),
+        ky_v=np.ascontiguousarray(ky[vi[v_rep]].reshape(-1, h)),
+        v_map=v_map.ravel(),
         kx_v=np.ascontiguousarray(kx[vi].transpose(0, 2, 1)),
         pillow=np.array(pillow, dtype=int),
     )
@@ -198,10 +205,10 @@ def _resample(gray: Image.Image, plan: _Plan) -> np.ndarray:
     n = len(plan.h_first) + len(plan.v_first) + len(plan.pillow)
     out = np.empty((n, _N, _N))
     if len(plan.h_first):
-        tmp = _clip8(g @ plan.kx_t).reshape(h, len(plan.h_first), _N).transpose(1, 0, 2)
+        tmp = _clip8(g @ plan.kx_t).reshape(h, -1, _N).transpose(1, 0, 2)[plan.h_map]
         out[plan.h_first] = _clip8(np.matmul(plan.ky_h, tmp))
     if len(plan.v_first):
-        tmp = _clip8(plan.ky_v @ g).reshape(len(plan.v_first), _N, w)
+        tmp = _clip8(plan.ky_v @ g).reshape(-1, _N, w)[plan.v_map]
         out[plan.v_first] = _clip8(np.matmul(tmp, plan.kx_v))
     if len(plan.pillow):  # pragma: no cover
         boxes = _boxes(w, h, None)
