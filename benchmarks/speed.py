@@ -13,6 +13,8 @@ shared machine stay comparable; the load averages are printed with them:
   alignment, the 128-d embedding (:mod:`profilecheck.media.facenet`), the signature with its face
   view: what the scan runs; ``robust path, dlib descriptor``: the same with dlib's own
   ``compute_face_descriptor`` (the fallback), in the same run;
+- ``descriptor``: the 128-d face descriptor per aligned chip, the numpy forward pass against
+  dlib's ``compute_face_descriptor``;
 - ``verify``: the verifier's cost per candidate pair (prepare once per photo, then compare).
 
 Speed-ups are medians of per-round ratios, the two tiers' passes taken in turns.
@@ -145,6 +147,10 @@ def run(n: int = 40, repeat: int = 5) -> dict[str, Any]:
         robust_dlib, robust, robust_wall_ratio, robust_cpu_ratio = _interleaved(
             robust_path_dlib, robust_path, files, max(1, repeat - 1)
         )
+        chips = [f.chip for p in files for f in faces.find_faces(load_image(p.read_bytes(), draft_size=DRAFT)[0])]
+        m = faces._load()
+        desc_ms = _ms(lambda: [m["facenet"].descriptor(c) for c in chips], len(chips)) if m.get("facenet") else None
+        dlib_ms = _ms(lambda: [m["facerec"].compute_face_descriptor(c) for c in chips], len(chips))
         imgs = [load_image(f.read_bytes(), draft_size=DRAFT)[0] for f in files[:20]]
         preps: list[Any] = []
         prep_ms = _ms(lambda: preps.extend(prepare(im) for im in imgs), len(imgs))
@@ -173,6 +179,11 @@ def run(n: int = 40, repeat: int = 5) -> dict[str, Any]:
         "robust_path_dlib_descriptor_per_cpu_s": round(robust_dlib[1], 1),
         "robust_path_numpy_vs_dlib_descriptor_per_cpu_s": round(robust_cpu_ratio, 2),
         "robust_path_numpy_vs_dlib_descriptor_wall": round(robust_wall_ratio, 2),
+        "faces": len(chips),
+        "descriptor_numpy_ms_per_face": round(desc_ms[0], 2) if desc_ms else None,
+        "descriptor_numpy_cpu_ms_per_face": round(desc_ms[1], 2) if desc_ms else None,
+        "descriptor_dlib_ms_per_face": round(dlib_ms[0], 2),
+        "descriptor_dlib_cpu_ms_per_face": round(dlib_ms[1], 2),
         "verify_prepare_ms_per_photo": round(prep_ms[0], 2),
         "verify_prepare_cpu_ms_per_photo": round(prep_ms[1], 2),
         "verify_compare_ms_per_pair_different": round(diff_ms[0], 2),
