@@ -29,6 +29,7 @@ decides whether two photos are the same photograph.
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -194,22 +195,56 @@ def _plan(w: int, h: int) -> _Plan:
     return plan
 
 
+_SCRATCH = threading.local()
+
+
+def _scratch(name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """A per-thread work array, reused while the shape stays: a fresh array over glibc's mmap
+    threshold (128 KB) costs a page fault per page on every call, which here cost more than the
+    matrix products themselves."""
+    bufs: dict[str, np.ndarray] | None = getattr(_SCRATCH, "bufs", None)
+    if bufs is None:
+        bufs = _SCRATCH.bufs = {}
+    buf = bufs.get(name)
+    if buf is None or buf.shape != shape:
+        buf = bufs[name] = np.empty(shape)
+    return buf
+
+
+def _clip8_inplace(acc: np.ndarray) -> None:
+    """:func:`_clip8` in place."""
+    acc += 1 << (_PREC - 1)
+    acc *= 1.0 / (1 << _PREC)
+    np.floor(acc, out=acc)
+    np.clip(acc, 0, 255, out=acc)
+
+
 def _resample(gray: Image.Image, plan: _Plan) -> np.ndarray:
     """Every fixed view of ``gray`` resampled to 32 x 32 by matrix products, as Pillow would.
 
     The sums are integers below 2**53, so float64 BLAS computes them exactly; each pass rounds
-    to 8 bits as Pillow's does.
+    to 8 bits as Pillow's does. The full-resolution pass runs once per distinct span into a
+    reused work array; the second pass is one small product per view.
     """
-    g = np.asarray(gray, dtype=np.float64)
-    h, w = g.shape
+    pixels = np.asarray(gray)
+    h, w = pixels.shape
+    g = _scratch("g", (h, w))
+    np.copyto(g, pixels)
     n = len(plan.h_first) + len(plan.v_first) + len(plan.pillow)
     out = np.empty((n, _N, _N))
     if len(plan.h_first):
-        tmp = _clip8(g @ plan.kx_t).reshape(h, -1, _N).transpose(1, 0, 2)[plan.h_map]
-        out[plan.h_first] = _clip8(np.matmul(plan.ky_h, tmp))
+        acc = np.matmul(g, plan.kx_t, out=_scratch("h", (h, plan.kx_t.shape[1])))
+        _clip8_inplace(acc)
+        spans = acc.reshape(h, -1, _N)
+        for j, v in enumerate(plan.h_first):
+            np.matmul(plan.ky_h[j], spans[:, plan.h_map[j], :], out=out[v])
     if len(plan.v_first):
-        tmp = _clip8(plan.ky_v @ g).reshape(-1, _N, w)[plan.v_map]
-        out[plan.v_first] = _clip8(np.matmul(tmp, plan.kx_v))
+        acc = np.matmul(plan.ky_v, g, out=_scratch("v", (plan.ky_v.shape[0], w)))
+        _clip8_inplace(acc)
+        spans = acc.reshape(-1, _N, w)
+        for j, v in enumerate(plan.v_first):
+            np.matmul(spans[plan.v_map[j]], plan.kx_v[j], out=out[v])
+    _clip8_inplace(out)
     if len(plan.pillow):  # pragma: no cover
         boxes = _boxes(w, h, None)
         for i in plan.pillow:
