@@ -62,3 +62,20 @@ def test_a_damaged_model_file_is_refused(tmp_path: Path) -> None:
     wrong.write_bytes(data.replace(b"\x01\x05con_4", b"\x01\x05con_9", 1))
     with pytest.raises(ValueError):
         FaceNet(wrong)
+
+
+def test_one_blas_thread_nests_and_restores() -> None:
+    """BLAS runs on one thread inside (nested blocks too) and gets its thread count back after."""
+    from threadpoolctl import threadpool_info
+
+    from profilecheck.media.facenet import one_blas_thread
+
+    def blas_threads() -> list[int]:
+        return [int(i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    with one_blas_thread():
+        with one_blas_thread():
+            assert all(n == 1 for n in blas_threads())
+        assert all(n == 1 for n in blas_threads())
+    assert blas_threads() == before

@@ -284,22 +284,34 @@ def _blas_libs() -> list[Any]:
     return _BLAS
 
 
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE: dict[str, Any] = {"depth": 0, "before": []}
+
+
 @contextmanager
 def one_blas_thread() -> Iterator[None]:
     """Run BLAS on one thread inside the block (a few microseconds; threadpoolctl's own context costs ~0.1 ms).
 
     The products here are small: spreading them over threads costs more than it saves, and on
-    a loaded machine (or in the scan's one-process-per-core pool) it costs a great deal.
+    a loaded machine (or in the scan's one-process-per-core pool) it costs a great deal. The
+    setting is process-wide, so nested and concurrent blocks share one count: the first sets
+    one thread, the last restores what was there.
     """
     libs = _blas_libs()
-    before = [lib.get_num_threads() for lib in libs]
-    for lib in libs:
-        lib.set_num_threads(1)
+    with _BLAS_LOCK:
+        if _BLAS_STATE["depth"] == 0:
+            _BLAS_STATE["before"] = [lib.get_num_threads() for lib in libs]
+            for lib in libs:
+                lib.set_num_threads(1)
+        _BLAS_STATE["depth"] += 1
     try:
         yield
     finally:
-        for lib, n in zip(libs, before, strict=True):
-            lib.set_num_threads(n)
+        with _BLAS_LOCK:
+            _BLAS_STATE["depth"] -= 1
+            if _BLAS_STATE["depth"] == 0:
+                for lib, n in zip(libs, _BLAS_STATE["before"], strict=True):
+                    lib.set_num_threads(n)
 
 
 def load_facenet(path: Path | str) -> FaceNet:
