@@ -97,6 +97,8 @@ def test_signature_views_equal_pillow_resize_and_imagehash(size: tuple[int, int]
         gray = Image.open(REAL / name).convert("L").resize(size)
         w, h = size
         face = (w // 5, h // 6, w // 5 + max(16, w // 2), h // 6 + max(16, h // 2))
+        sig = signature(gray, face)  # a size seen once: Pillow per view
+        assert sig == signature(gray, face)  # seen again: the matrix path, the same hashes
         sig = signature(gray, face)
         from profilecheck.media.signature import _boxes
 

@@ -154,7 +154,7 @@ def _clip8(acc: np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=32)  # up to ~1.3 MB each at 256 px
 def _plan(w: int, h: int) -> _Plan:
     """Weights of the fixed views of a ``w`` x ``h`` image, and each view's pass order.
 
@@ -196,6 +196,22 @@ def _plan(w: int, h: int) -> _Plan:
 
 
 _SCRATCH = threading.local()
+_SIZES: dict[tuple[int, int], int] = {}
+_SIZES_LOCK = threading.Lock()
+
+
+def _common_size(w: int, h: int) -> bool:
+    """True from the second photo of a size on: only then are its resampling weights built.
+
+    Photos of one platform share a few sizes (and the analysis thumbnails them to 256 px), so
+    nearly every photo takes the matrix path; a size seen once is resampled by Pillow instead.
+    """
+    with _SIZES_LOCK:
+        n = _SIZES.get((w, h), 0) + 1
+        if len(_SIZES) > 4096:
+            _SIZES.clear()
+        _SIZES[(w, h)] = n
+    return n >= 2
 
 
 def _scratch(name: str, shape: tuple[int, ...]) -> np.ndarray:
@@ -363,8 +379,11 @@ def signature(img: Image.Image, face_box: tuple[int, int, int, int] | None = Non
             )
     w, h = gray.size
     boxes = _boxes(w, h, None)  # the fixed views: their resampling weights depend on the size only
-    with one_blas_thread():
-        stack = _resample(gray, _plan(w, h))
+    if _common_size(w, h):
+        with one_blas_thread():
+            stack = _resample(gray, _plan(w, h))
+    else:  # a size seen once: Pillow per view (same pixels) beats building the weights (3-12 ms)
+        stack = np.stack([_pixels(gray, box) for _n, box in boxes])
     names = [n for n, _b in boxes]
     face = _boxes(w, h, face_box)[len(boxes) :]
     if face:  # its box differs in every photo: Pillow resamples it (the same arithmetic)
