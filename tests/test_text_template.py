@@ -13,7 +13,16 @@ from datasketch import MinHash
 
 from profilecheck.engine import scan
 from profilecheck.engine.matching import TEMPLATE_JACCARD, TEXT_INDEX_PATH, find_matches
-from profilecheck.index.minhash import LSHIndex, MinHasher, exact_jaccard, jaccard_estimate, shingles
+from profilecheck.index.minhash import (
+    LSHIndex,
+    MinHasher,
+    ShingleSets,
+    _unique_rows,
+    exact_jaccard,
+    jaccard_estimate,
+    jaccard_estimates,
+    shingles,
+)
 from profilecheck.sample import SAMPLE_NOW
 from profilecheck.signals import Match
 from profilecheck.store import Store
@@ -88,6 +97,35 @@ def test_jaccard_estimate_tracks_exact() -> None:
     for i, j in itertools.combinations(range(0, 40, 3), 2):
         est = jaccard_estimate(sigs[i] & 0xFFFF, sigs[j] & 0xFFFF, bits=16)
         assert abs(float(est) - exact_jaccard(sh[i], sh[j])) < 0.15
+
+
+def test_shingle_sets_batched_jaccard_equals_pairwise_exact() -> None:
+    """ShingleSets gives, for every pair at once, the same float exact_jaccard gives pair by pair."""
+    texts = _texts(300) + _texts(40, seed=9)[:20]  # near repeats across the two draws, two empty-ish texts
+    texts += [texts[5], texts[7] + " extra words here", "one"]
+    sh = [shingles(t) for t in texts]
+    ids = [1000 + 3 * i for i in range(len(texts))]  # ids neither dense nor from 0
+    sets = ShingleSets(list(zip(ids[::-1], sh[::-1], strict=True)), batch=7)  # any order; small hash batches
+    assert len(sets) == len(texts) and ids[4] in sets and 1001 not in sets
+    pairs = [(i, j) for i in range(len(texts)) for j in range(len(texts)) if (i * 7 + j) % 5 == 0]
+    n = len(texts)
+    pairs += [(n - 2, n - 1), (n - 1, n - 1), (5, n - 3), (7, n - 2)]
+    got = sets.jaccard([ids[i] for i, _ in pairs], [ids[j] for _, j in pairs], chunk=97).tolist()
+    want = [exact_jaccard(sh[i], sh[j]) for i, j in pairs]
+    assert want == got  # the same floats, not approximately
+    assert any(0 < w < 1 for w in want) and 1.0 in want and 0.0 in want
+    with pytest.raises(KeyError):
+        sets.jaccard([ids[0]], [1001])
+
+
+def test_chunked_estimates_and_sort_dedupe_equal_the_one_shot_versions() -> None:
+    rng = np.random.default_rng(4)
+    sigs = rng.integers(0, 4, size=(500, 126)).astype(np.uint16)
+    pairs = rng.integers(0, 500, size=(5000, 2))
+    one = np.atleast_1d(jaccard_estimate(sigs[pairs[:, 0]], sigs[pairs[:, 1]], 16))
+    assert one.tolist() == jaccard_estimates(sigs, pairs, 16, chunk=333).tolist()
+    rows = np.concatenate([pairs, pairs[:100]])
+    assert np.unique(rows, axis=0).tolist() == _unique_rows(rows).tolist()
 
 
 def test_ring_members_share_templates_genuine_do_not(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:

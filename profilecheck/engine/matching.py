@@ -25,8 +25,9 @@ from profilecheck.engine.screening import SCREEN_KINDS, screening_matches
 from profilecheck.index.hamming import hex_to_u64, near_pairs
 from profilecheck.index.minhash import (
     LSHIndex,
-    exact_jaccard,
-    jaccard_estimate,
+    ShingleSets,
+    _unique_rows,
+    jaccard_estimates,
     leader_pairs,
     shared_passage,
     shingles,
@@ -345,18 +346,19 @@ def _template_matches(store: Store, out: dict[str, set[Match]], names: Mapping[s
     rows = np.concatenate([small, leader_pairs(idx.sigs, big, slack, idx.sig_bits, TEMPLATE_LEADERS)])
     if not len(rows):
         return
-    rows = np.unique(rows, axis=0) if len(big) else rows
-    est = np.atleast_1d(jaccard_estimate(idx.sigs[rows[:, 0]], idx.sigs[rows[:, 1]], idx.sig_bits))
-    rows = rows[est >= slack]
+    rows = _unique_rows(rows) if len(big) else rows  # sorted, as np.unique(axis=0) gave them
+    # Estimated a chunk at a time: gathering both signatures of ~10^7 pairs at once took GBs.
+    rows = rows[jaccard_estimates(idx.sigs, rows, idx.sig_bits) >= slack]
     ids = idx.ids[rows]
     cand = np.stack([ids.min(axis=1), ids.max(axis=1)], axis=1)
+    del rows, ids
     if not len(cand):
         return
     meta: dict[int, tuple[str, str, str]] = {}  # doc id -> (profile id, field, digest)
-    edges = _verify_pairs(store, cand, meta)
+    edges, sets = _verify_pairs(store, cand, meta)
     if not edges:
         return
-    emitted = _bounded_edges(store, edges, meta)
+    emitted = _bounded_edges(store, edges, meta, sets)
     cluster = _cluster_names(edges, meta)
     texts = _DocTexts(store)
     for a, b, j in emitted:
@@ -388,28 +390,43 @@ class _DocTexts:
 
 
 def _verify_pairs(
-    store: Store, cand: np.ndarray, meta: dict[int, tuple[str, str, str]], batch: int = 20_000
-) -> list[tuple[int, int, float]]:
-    """Exact Jaccard of candidate doc pairs, ``batch`` pairs at a time; the pairs at ``TEMPLATE_JACCARD``."""
-    edges: list[tuple[int, int, float]] = []
-    for s in range(0, len(cand), batch):
-        chunk = cand[s : s + batch].tolist()
-        need = sorted({i for pair in chunk for i in pair})
-        sh: dict[int, frozenset[bytes]] = {}
-        owner: dict[int, tuple[str, str, str]] = {}
+    store: Store, cand: np.ndarray, meta: dict[int, tuple[str, str, str]], batch: int = 50_000
+) -> tuple[list[tuple[int, int, float]], ShingleSets]:
+    """Exact Jaccard of candidate doc pairs; the pairs at ``TEMPLATE_JACCARD``, and the docs' shingle sets.
+
+    The shingles of every doc in a candidate are hashed once (:class:`ShingleSets`), not once
+    per batch of pairs, and the Jaccards computed ``batch`` pairs at a time with sparse row
+    products. Pairs of a doc no longer in the store, and of two texts of one profile, are
+    skipped. The edges come in the order of ``cand``.
+    """
+    flat = np.sort(cand.ravel())
+    need = flat[np.concatenate([[True], flat[1:] != flat[:-1]])].tolist() if len(flat) else []
+    del flat
+    owner: dict[int, tuple[str, str, str]] = {}
+
+    def docs() -> Iterator[tuple[int, list[bytes]]]:
         for r in store.text_docs(need):
             owner[r[0]] = (r[1], r[2], r[3])
-            sh[r[0]] = frozenset(shingles(r[4]))
-        for a, b in chunk:
-            if a not in owner or b not in owner or owner[a][0] == owner[b][0]:
-                continue  # one profile repeating itself is no template across accounts
-            sa, sb = sh[a], sh[b]
-            union = len(sa | sb)
-            j = len(sa & sb) / union if union else 1.0
-            if j >= TEMPLATE_JACCARD:
-                edges.append((a, b, j))
-                meta[a], meta[b] = owner[a], owner[b]
-    return edges
+            yield r[0], shingles(r[4])
+
+    sets = ShingleSets(docs())
+    # One profile repeating itself is no template across accounts: profiles numbered per doc.
+    pnum: dict[str, int] = {}
+    prof = np.asarray([pnum.setdefault(o[0], len(pnum)) for o in owner.values()], dtype=np.int64)  # by sets row
+    ra, rb = sets.rows(cand[:, 0]), sets.rows(cand[:, 1])
+    keep = (ra >= 0) & (rb >= 0)
+    keep[keep] = prof[ra[keep]] != prof[rb[keep]]
+    cand = cand[keep]
+    del ra, rb, keep
+    edges: list[tuple[int, int, float]] = []
+    for s in range(0, len(cand), batch):
+        chunk = cand[s : s + batch]
+        j = sets.jaccard(chunk[:, 0], chunk[:, 1])
+        ok = j >= TEMPLATE_JACCARD
+        for a, b, jj in zip(chunk[ok, 0].tolist(), chunk[ok, 1].tolist(), j[ok].tolist(), strict=True):
+            edges.append((a, b, jj))
+            meta[a], meta[b] = owner[a], owner[b]
+    return edges, sets
 
 
 def _components(edges: list[tuple[int, int, float]]) -> tuple[np.ndarray, np.ndarray]:
@@ -438,7 +455,10 @@ def _cluster_names(edges: list[tuple[int, int, float]], meta: Mapping[int, tuple
 
 
 def _bounded_edges(
-    store: Store, edges: list[tuple[int, int, float]], meta: Mapping[int, tuple[str, str, str]]
+    store: Store,
+    edges: list[tuple[int, int, float]],
+    meta: Mapping[int, tuple[str, str, str]],
+    sets: ShingleSets | None = None,
 ) -> list[tuple[int, int, float]]:
     """The verified pairs to emit as matches (see :func:`_template_matches`, step 4)."""
     docs, label = _components(edges)
@@ -459,21 +479,22 @@ def _bounded_edges(
     for d in docs.tolist():
         if comp[d] in large:
             members[comp[d]].append(d)
-    texts = _DocTexts(store)
+    if sets is None:  # every member is in an edge: its shingles are these docs'
+        sets = ShingleSets((r[0], shingles(r[4])) for r in store.text_docs(sorted(meta)))
     for c in sorted(members):
         ms = members[c]  # ascending doc ids
         lattice = [
-            (ms[p], ms[q]) for p in range(len(ms)) for q in range(p + 1, min(len(ms), p + 1 + TEMPLATE_NEIGHBOURS))
+            (ms[p], ms[q])
+            for p in range(len(ms))
+            for q in range(p + 1, min(len(ms), p + 1 + TEMPLATE_NEIGHBOURS))
+            if meta[ms[p]][0] != meta[ms[q]][0]
         ]
         got: set[tuple[int, int]] = set()
         partnered: set[int] = set()
-        for s in range(0, len(lattice), 5000):
-            chunk = lattice[s : s + 5000]
-            texts.prefetch([i for pair in chunk for i in pair])
-            for a, b in chunk:
-                if meta[a][0] == meta[b][0]:
-                    continue
-                j = exact_jaccard(shingles(texts[a]), shingles(texts[b]))
+        if lattice:
+            lat = np.asarray(lattice, dtype=np.int64)
+            js = sets.jaccard(lat[:, 0], lat[:, 1]).tolist()
+            for (a, b), j in zip(lattice, js, strict=True):
                 if j >= TEMPLATE_JACCARD:
                     out.append((a, b, j))
                     got.add((a, b))
