@@ -17,11 +17,11 @@ from profilecheck.index.minhash import (
     LSHIndex,
     MinHasher,
     ShingleSets,
-    _unique_rows,
     exact_jaccard,
     jaccard_estimate,
     jaccard_estimates,
     shingles,
+    unique_rows,
 )
 from profilecheck.sample import SAMPLE_NOW
 from profilecheck.signals import Match
@@ -125,7 +125,7 @@ def test_chunked_estimates_and_sort_dedupe_equal_the_one_shot_versions() -> None
     one = np.atleast_1d(jaccard_estimate(sigs[pairs[:, 0]], sigs[pairs[:, 1]], 16))
     assert one.tolist() == jaccard_estimates(sigs, pairs, 16, chunk=333).tolist()
     rows = np.concatenate([pairs, pairs[:100]])
-    assert np.unique(rows, axis=0).tolist() == _unique_rows(rows).tolist()
+    assert np.unique(rows, axis=0).tolist() == unique_rows(rows).tolist()
 
 
 def test_ring_members_share_templates_genuine_do_not(scanned_workspace: Path, truth: dict[str, dict[str, str]]) -> None:

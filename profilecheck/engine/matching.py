@@ -26,11 +26,11 @@ from profilecheck.index.hamming import hex_to_u64, near_pairs
 from profilecheck.index.minhash import (
     LSHIndex,
     ShingleSets,
-    _unique_rows,
     jaccard_estimates,
     leader_pairs,
     shared_passage,
     shingles,
+    unique_rows,
 )
 from profilecheck.signals import Match
 from profilecheck.store import Store
@@ -346,7 +346,7 @@ def _template_matches(store: Store, out: dict[str, set[Match]], names: Mapping[s
     rows = np.concatenate([small, leader_pairs(idx.sigs, big, slack, idx.sig_bits, TEMPLATE_LEADERS)])
     if not len(rows):
         return
-    rows = _unique_rows(rows) if len(big) else rows  # sorted, as np.unique(axis=0) gave them
+    rows = unique_rows(rows) if len(big) else rows  # sorted, as np.unique(axis=0) gave them
     # Estimated a chunk at a time: gathering both signatures of ~10^7 pairs at once took GBs.
     rows = rows[jaccard_estimates(idx.sigs, rows, idx.sig_bits) >= slack]
     ids = idx.ids[rows]

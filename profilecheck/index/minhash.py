@@ -40,6 +40,7 @@ __all__ = [
     "leader_pairs",
     "shared_passage",
     "shingles",
+    "unique_rows",
     "words",
 ]
 
@@ -533,7 +534,7 @@ class LSHIndex:
             found.append(np.stack([np.minimum(a, c), np.maximum(a, c)], axis=1))
         if not found:
             return empty, big
-        return _unique_rows(np.concatenate(found)), big
+        return unique_rows(np.concatenate(found)), big
 
     def pairs(self, threshold: float = 0.5) -> Iterator[tuple[int, int, float]]:
         """Verified pairs ``(id_a, id_b, estimated_jaccard)`` with ``id_a < id_b``."""
@@ -591,7 +592,7 @@ def _ragged(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return out
 
 
-def _unique_rows(pairs: np.ndarray) -> np.ndarray:
+def unique_rows(pairs: np.ndarray) -> np.ndarray:
     """Distinct ``(a, b)`` rows of non-negative int64 pairs, sorted (one 1-d sort, not a row sort)."""
     if not len(pairs):
         return pairs.reshape(0, 2).astype(np.int64)
@@ -636,4 +637,4 @@ def leader_pairs(
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
     pairs = np.concatenate(out)
-    return _unique_rows(np.stack([pairs.min(axis=1), pairs.max(axis=1)], axis=1))
+    return unique_rows(np.stack([pairs.min(axis=1), pairs.max(axis=1)], axis=1))
