@@ -91,16 +91,7 @@ class PhotoIndex:
     # -- content ----------------------------------------------------------------------------
     def add(self, sha256: str, hashes: Iterable[int], embedding: np.ndarray | None) -> bool:
         """Index one photo; returns False when it was already there."""
-        if sha256 in self.known:
-            return False
-        hs = np.array(list(hashes), dtype=np.uint64)
-        self.hashes.add(hs)
-        self.hash_rows.extend([sha256] * len(hs))
-        if embedding is not None:
-            self.faces.add(np.asarray(embedding, dtype=np.float32)[None, :])
-            self.face_rows.append(sha256)
-        self.known.add(sha256)
-        return True
+        return self.add_many([(sha256, hashes, embedding)]) == 1
 
     def add_many(self, photos: Iterable[tuple[str, Iterable[int], np.ndarray | None]]) -> int:
         """Index many photos ``(sha256, hashes, embedding)`` at once; returns how many were new.
