@@ -13,8 +13,13 @@ copies of a stolen headshot), built for size:
 - **Cheap, distinct photos**: procedural 400 px headshots cost ~40 ms each, too slow for 10^6.
   A pool of :data:`BASES` distinct base headshots is rendered once (160 px); each genuine
   profile's photo is a new composite of two bases (random crop, zoom, mirror, blend, lighting
-  ramp, colour cast, noise), a real distinct image whose pHash is far from its neighbours'
-  (the test measures that genuine photos almost never fall within the matching radius).
+  ramp, colour cast, noise) in a scene of its own (translucent shapes: background, clothing),
+  a real distinct image whose pHash is far from its neighbours' (the test measures that
+  genuine photos almost never fall within the matching radius).
+- **Genuine people stay apart as the sample grows**: a genuine bio is the bundled sample's
+  pooled sentences plus two sentences of particulars (employers, projects, years), so genuine
+  profiles do not collide on photo or bio at a rate that grows with the square of the size,
+  which made 10^6 slower per profile than 10^5 and flagged genuine profiles by chance.
   Ring members post edited copies (re-encode, resize, crop, mirror) of their ring's photo.
 
 ``write_scale_sample(out, size=100_000)`` writes ``profiles.jsonl``, ``photos/NNN/*.jpg`` and
@@ -39,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageDraw, ImageOps
 
 from profilecheck.sample import (
     CLIENTS,
@@ -150,13 +155,79 @@ def _compose(bases: list[Image.Image], rng: random.Random) -> Image.Image:
     cast = np.array([rng.uniform(0.8, 1.2) for _ in range(3)], np.float32)
     arr = arr * light[..., None] * cast
     arr += np.random.default_rng(rng.randrange(1 << 32)).integers(-7, 8, arr.shape, dtype=np.int8)
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB")
+    return _scene(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8), "RGB"), rng)
+
+
+def _scene(img: Image.Image, rng: random.Random) -> Image.Image:
+    """The things around a face that make each photograph its own: 5-8 translucent shapes
+    (background objects, clothing) of random colour, size and place.
+
+    Without them, composites of the same base and a similar crop fell within the matching radius
+    at a rate that grows with the square of the sample (2.5e-7 of genuine pairs at pHash radius 4:
+    ~1 200 pairs at 10^5, ~125 000 at 10^6), which real photographs of different people do not;
+    with them, none of 20 000 composites fell within radius 4 of another (4 pairs within 8).
+    """
+    s = img.size[0]
+    over, mask = Image.new("RGB", (s, s)), Image.new("L", (s, s), 0)
+    draw, dmask = ImageDraw.Draw(over), ImageDraw.Draw(mask)
+    for _ in range(rng.randrange(5, 9)):
+        x, y = rng.uniform(-0.2, 1.0) * s, rng.uniform(-0.2, 1.0) * s
+        box = (x, y, x + rng.uniform(0.2, 0.6) * s, y + rng.uniform(0.2, 0.6) * s)
+        colour = (rng.randrange(256), rng.randrange(256), rng.randrange(256))
+        alpha = rng.randrange(120, 220)
+        if rng.random() < 0.5:
+            draw.ellipse(box, fill=colour)
+            dmask.ellipse(box, fill=alpha)
+        else:
+            draw.rectangle(box, fill=colour)
+            dmask.rectangle(box, fill=alpha)
+    return Image.composite(over, img, mask)
 
 
 # -- profiles ----------------------------------------------------------------------------------
 def _handle(rng: random.Random, first: str, last: str, i: int) -> str:
     base = rng.choice([f"{first}{last}", f"{first[0]}{last}", f"{first}_{last[0]}", f"{first}.{last}"]).lower()
     return "".join(c for c in base if c.isalnum() or c in "._") + f"{i:x}"
+
+
+_SYLLABLES = (
+    "ka lo mi ra te vo su ne pa di ro ba lu se fi to na me ri go da ve zu ly an or el is ur en "
+    "ta ko bri sta qu ndo lix ver mar sol tan ber gar"
+).split()
+_PARTICULARS = (
+    "Before freelancing I spent {y} years at {co}, where I shipped {pn}, a {product} for {n} {unit}.",
+    "Recent clients include {co} and {co2}; with {co2} I rebuilt {pn} in {s} over {n} weeks.",
+    "I maintain {pn}, a small {s} library, and I spoke about it at {co} meetups in {y2}.",
+    "My side project {pn} tracks {unit} for {co2}, written in {s} on weekends since {y2}.",
+    "At {co} I led {n} engineers moving {pn} from {s} to {s2}, which cut costs by {p}%.",
+)
+
+
+def _word(rng: random.Random) -> str:
+    return "".join(rng.choice(_SYLLABLES) for _ in range(rng.randrange(2, 4))).title()
+
+
+def _particulars(rng: random.Random) -> str:
+    """Two sentences only this person writes: their employers, projects, years and numbers.
+
+    Real bios name their own companies and projects; bios built from the bundled sample's small
+    sentence pools alone shared a word-3-gram Jaccard of 0.5 or more between ~6 400 pairs of
+    genuine profiles at 10^5, a number that grows with the square of the sample.
+    """
+    fill = {
+        "y": rng.randrange(2, 12),
+        "y2": rng.randrange(2012, 2026),
+        "n": rng.randrange(3, 400),
+        "p": rng.randrange(10, 70),
+        "co": _word(rng),
+        "co2": _word(rng),
+        "pn": _word(rng),
+        "s": rng.choice(SKILLS),
+        "s2": rng.choice(SKILLS),
+        "product": rng.choice(PRODUCTS),
+        "unit": rng.choice(["clinics", "stores", "schools", "farms", "warehouses", "hotels", "fleets", "labs"]),
+    }
+    return " ".join(t.format(**fill) for t in rng.sample(_PARTICULARS, 2))
 
 
 def _genuine(rng: random.Random, i: int) -> dict[str, Any]:
@@ -171,7 +242,7 @@ def _genuine(rng: random.Random, i: int) -> dict[str, Any]:
         "url": f"https://gigscale.example/fl/{handle}",
         "name": f"{first} {last}",
         "headline": f"{role.title()} | {', '.join(rng.sample(SKILLS, 3))}",
-        "bio": _genuine_bio(rng, role, city, years),
+        "bio": f"{_genuine_bio(rng, role, city, years)} {_particulars(rng)}",
         "location": city,
         "country": cc,
         "timezone": tz,

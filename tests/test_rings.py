@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
 from sklearn.metrics import adjusted_rand_score, roc_auc_score
 
 from profilecheck.errors import StorageError
-from profilecheck.graph import build_clusters
+from profilecheck.graph import VIEW_MEMBERS, build_clusters, member_views
 from profilecheck.normalize import normalize_email, normalize_wallet
 from profilecheck.signals import Context, Match, get_signal
 from profilecheck.signals.ring import ring_strength
@@ -184,3 +185,26 @@ def test_decisions_append_only(scanned_copy: Path) -> None:
             store.conn.execute("UPDATE decisions SET decision='fake'")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             store.conn.execute("DELETE FROM decisions")
+
+
+def test_member_view_scores_like_the_whole_cluster(make_profile) -> None:  # type: ignore[no-untyped-def]
+    """A member's bounded view of a 300-profile ring gives the ring signal the same evidence as the
+    whole cluster, for members at the head, in the middle and at the tail of the member list."""
+    ids = [f"gigmarket:p{i:03d}" for i in range(300)]
+    ms: dict[str, list[Match]] = {i: [] for i in ids}
+    for k, (a, b) in enumerate(pairwise(ids)):
+        kinds = [("photo_sha256", f"f{k % 7}"), ("wallet", "evm:0x1")] + ([("phone", "+1")] if k % 3 == 0 else [])
+        for x, y in ((a, b), (b, a)):
+            ms[x].extend(Match(kk, v, y, y) for kk, v in kinds)
+    (c,) = build_clusters(ms, {})
+    whole = c.to_dict()
+    views = member_views(whole)
+    assert set(ids) == set(views) and c.is_ring
+    for pid in (ids[0], ids[VIEW_MEMBERS - 1], ids[150], ids[-1]):
+        assert len(views[pid]["members"]) == VIEW_MEMBERS
+        p = make_profile(pid.split(":", 1)[1])
+        full = list(get_signal("ring")(p, Context(cluster=whole)))
+        view = list(get_signal("ring")(p, Context(cluster=views[pid])))
+        assert [e.to_dict() for e in full] == [e.to_dict() for e in view]
+        assert full[0].code == "RING_MEMBER"
+    assert len(str(views[ids[150]])) < len(str(whole)) / 20

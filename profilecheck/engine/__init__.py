@@ -24,7 +24,7 @@ import numpy as np
 from profilecheck.analysis import ANALYSIS_VERSION, analyse_json
 from profilecheck.engine.bandjoin import bands
 from profilecheck.engine.matching import compute_matches, join_task
-from profilecheck.graph import build_clusters
+from profilecheck.graph import build_clusters, member_views
 from profilecheck.logs import get_logger
 from profilecheck.model import Profile, Verdict
 from profilecheck.scoring import DEFAULT_PRIOR, score
@@ -272,13 +272,15 @@ def score_batch(args: tuple[Any, ...]) -> list[Any]:
 
 def _clusters(store: Store) -> dict[str, dict[str, Any]]:
     """Cluster the profiles by the scan's matches (:mod:`profilecheck.graph`), store the clusters,
-    and return each clustered profile's cluster. Only matched profiles are held in memory."""
+    and return each clustered profile's view of its cluster (:func:`~profilecheck.graph.member_views`:
+    bounded in size, so that scoring stays linear in the cluster's size). Only matched profiles
+    are held in memory."""
     matches: dict[str, list[Match]] = {}
     for pid, kind, value, other, other_name, distance, detail in store.iter_scan_matches():
         matches.setdefault(pid, []).append(Match(kind, value, other, other_name, distance, detail))
     clusters = [c.to_dict() for c in build_clusters(matches, store.names_of(sorted(matches)))]
     store.save_clusters(clusters)
-    return {pid: c for c in clusters for pid in c["members"]}
+    return {pid: v for c in clusters for pid, v in member_views(c).items()}
 
 
 def _with_clusters(items: list[dict[str, Any]], member_of: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
