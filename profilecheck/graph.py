@@ -50,6 +50,7 @@ __all__ = [
     "build_graph",
     "family",
     "member_views",
+    "ties_cluster",
 ]
 
 #: How much one shared artifact of a kind ties two profiles (log-odds scale, as the signals).
@@ -170,6 +171,19 @@ def build_graph(matches: Mapping[str, Iterable[Match]], names: Mapping[str, str 
 def _keep(d: Mapping[str, Any], edge_min: float) -> bool:
     w = float(d["weight"])
     return w >= edge_min and (len(d["families"]) >= 2 or w >= SINGLE_MIN)
+
+
+def ties_cluster(matches: list[Match], pid: str, name: str | None, edge_min: float = EDGE_MIN) -> bool:
+    """Whether the matches between ``pid`` and one other profile (seen from ``pid``, the lower
+    id) make an edge that clusters them: the test :func:`build_clusters` applies to each edge.
+
+    >>> ties_cluster([Match("wallet", "evm:0x1", "m:b", "B")], "m:a", "A")
+    True
+    >>> ties_cluster([Match("text_template", "t", "m:b", "B")], "m:a", "A")
+    False
+    """
+    w, _rel, fams = _edge_weight(matches, pid.split(":", 1)[0], name)
+    return _keep({"weight": w, "families": fams}, edge_min)
 
 
 def _cluster_id(members: Iterable[str]) -> str:

@@ -208,3 +208,23 @@ def test_member_view_scores_like_the_whole_cluster(make_profile) -> None:  # typ
         assert [e.to_dict() for e in full] == [e.to_dict() for e in view]
         assert full[0].code == "RING_MEMBER"
     assert len(str(views[ids[150]])) < len(str(whole)) / 20
+
+
+def test_clusters_from_two_passes_equal_clusters_over_all_matches(scanned_copy: Path) -> None:
+    """The scan loads only clustered profiles' matches (two streaming passes); the clusters are
+    the same as :func:`build_clusters` over every match of the scan, while fewer profiles are held."""
+    from profilecheck.engine import _clusters
+    from profilecheck.engine.matching import compute_matches
+
+    with Store(scanned_copy) as store:
+        compute_matches(store)
+        every: dict[str, list[Match]] = {}
+        for pid, kind, value, other, other_name, distance, detail in store.iter_scan_matches():
+            every.setdefault(pid, []).append(Match(kind, value, other, other_name, distance, detail))
+        expected = [c.to_dict() for c in build_clusters(every, store.names_of(sorted(every)))]
+        views = _clusters(store)
+        stored = store.clusters()
+    key = lambda c: c["id"]  # noqa: E731
+    assert sorted(expected, key=key) == sorted(stored, key=key) and any(c["is_ring"] for c in stored)
+    assert set(views) == {m for c in expected for m in c["members"]}
+    assert len(views) < len(every)  # profiles that share something but cluster with nobody stay out

@@ -24,7 +24,7 @@ import numpy as np
 from profilecheck.analysis import ANALYSIS_VERSION, analyse_json
 from profilecheck.engine.bandjoin import bands
 from profilecheck.engine.matching import compute_matches, join_task
-from profilecheck.graph import build_clusters, member_views
+from profilecheck.graph import build_clusters, member_views, ties_cluster
 from profilecheck.logs import get_logger
 from profilecheck.model import Profile, Verdict
 from profilecheck.scoring import DEFAULT_PRIOR, score
@@ -270,14 +270,42 @@ def score_batch(args: tuple[Any, ...]) -> list[Any]:
     return out
 
 
+def _clustered_ids(store: Store) -> set[str]:
+    """Ids of the profiles some cluster will hold: one streaming pass over the scan's matches,
+    pair by pair, keeping only the ids of pairs whose edge clusters them (the edge test of
+    :func:`~profilecheck.graph.build_clusters`). Memory: the clustered ids, not the matches."""
+    out: set[str] = set()
+    key: tuple[str, str] | None = None
+    group: list[Match] = []
+    name: str | None = None
+
+    def close() -> None:
+        if key is not None and ties_cluster(group, key[0], name):
+            out.update(key)
+
+    for a, a_name, b, b_name, kind, value in store.iter_scan_pairs():
+        if (a, b) != key:
+            close()
+            key, name, group = (a, b), a_name, []
+        group.append(Match(kind, value, b, b_name))
+    close()
+    return out
+
+
 def _clusters(store: Store) -> dict[str, dict[str, Any]]:
     """Cluster the profiles by the scan's matches (:mod:`profilecheck.graph`), store the clusters,
     and return each clustered profile's view of its cluster (:func:`~profilecheck.graph.member_views`:
-    bounded in size, so that scoring stays linear in the cluster's size). Only matched profiles
-    are held in memory."""
+    bounded in size, so that scoring stays linear in the cluster's size).
+
+    Two streaming passes: the first finds which profiles any cluster will hold, the second loads
+    only their matches for :func:`~profilecheck.graph.build_clusters`, which therefore sees every
+    edge it would keep, and gives the same clusters as over all matches. Memory grows with the
+    clustered profiles (rings), not with every profile that shares anything with another."""
+    keep = _clustered_ids(store)
     matches: dict[str, list[Match]] = {}
     for pid, kind, value, other, other_name, distance, detail in store.iter_scan_matches():
-        matches.setdefault(pid, []).append(Match(kind, value, other, other_name, distance, detail))
+        if pid in keep:
+            matches.setdefault(pid, []).append(Match(kind, value, other, other_name, distance, detail))
     clusters = [c.to_dict() for c in build_clusters(matches, store.names_of(sorted(matches)))]
     store.save_clusters(clusters)
     return {pid: v for c in clusters for pid, v in member_views(c).items()}

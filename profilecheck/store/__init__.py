@@ -655,6 +655,17 @@ class Store:
         while rows := cur.fetchmany(10000):
             yield from ((r[0], r[1], r[2], r[3], r[4], float(r[5]), r[6]) for r in rows)
 
+    def iter_scan_pairs(self) -> Iterator[tuple[str, str | None, str, str | None, str, str]]:
+        """Every match of the scan seen from the lower id, grouped by pair:
+        ``(id, name, other_id, other_name, kind, value)`` in ``(id, other_id)`` order."""
+        cur = self.conn.execute(
+            """SELECT a.id, a.name, b.id, b.name, m.kind, m.value
+               FROM temp.scan_matches m JOIN profiles a ON a.rowid = m.profile_rowid
+               JOIN profiles b ON b.rowid = m.other_rowid WHERE a.id < b.id ORDER BY a.id, b.id"""
+        )
+        while rows := cur.fetchmany(10000):
+            yield from rows
+
     def names_of(self, ids: Sequence[str]) -> dict[str, str | None]:
         """``id -> name`` for the given profile ids."""
         return {k: v[1] for k, v in self.rowids_and_names(ids).items()}
