@@ -110,15 +110,28 @@ class _DeadlineReader(io.BytesIO):
     and feed the C decoders from ``read`` too: checking the clock there bounds every format's
     pathological structure (say, millions of one-byte GIF comment blocks) without a thread or
     a process per image.
+
+    The clock (a system call, ~0.7 us) is read on every read of more than ``SMALL`` bytes (the
+    decoders' feeds) and on every ``EVERY``-th small one: a JPEG header makes ~35 reads of a few
+    bytes, whose clock reads were 5% of a 1/8-scale decode; a loop of small reads still meets
+    the clock within ``EVERY`` of them, having parsed at most ``EVERY * SMALL`` bytes.
     """
+
+    SMALL = 1024
+    EVERY = 16
 
     def __init__(self, data: bytes, seconds: float) -> None:
         super().__init__(data)
         self._until = time.thread_time() + seconds
+        self._small = 0
 
     def read(self, size: int | None = -1, /) -> bytes:
-        if time.thread_time() > self._until:
-            raise _Deadline
+        if size is None or size < 0 or size > self.SMALL or self._small >= self.EVERY:
+            self._small = 0
+            if time.thread_time() > self._until:
+                raise _Deadline
+        else:
+            self._small += 1
         return super().read(size)
 
 
@@ -163,8 +176,9 @@ def load_image(
     max_seconds: float = DEFAULT_MAX_SECONDS,
     draft_size: tuple[int, int] | None = None,
     name: str = "<bytes>",
+    mode: str = "RGB",
 ) -> tuple[Image.Image, ImageInfo]:
-    """Decode ``data`` safely into an RGB image.
+    """Decode ``data`` safely into an RGB (or grayscale) image.
 
     Args:
         data: the encoded file.
@@ -176,9 +190,13 @@ def load_image(
         max_seconds: refuse files whose parsing and decoding take more CPU time than this.
         draft_size: for JPEG, let libjpeg decode at a reduced scale no smaller than this.
         name: how to name the input in errors (a path or URL).
+        mode: ``"RGB"``, or ``"L"`` for grayscale: a colour JPEG then has libjpeg decode its
+            luma only (no chroma upsampling or colour conversion: about a tenth less CPU at
+            1/8 draft scale). Luma is the JPEG's own Y channel, which can differ by a level or
+            so from Pillow's RGB-to-L conversion of the RGB decode.
 
     Returns:
-        The decoded RGB image (orientation applied, first frame) and facts about the original.
+        The decoded image in ``mode`` (orientation applied, first frame) and facts about the original.
 
     Example:
         >>> load_image(b"GIF89a")
@@ -186,6 +204,8 @@ def load_image(
         ...
         profilecheck.errors.MediaError: <bytes>: cannot identify image
     """
+    if mode not in ("RGB", "L"):
+        raise ValueError(f"mode must be 'RGB' or 'L', not {mode!r}")
     if not data:
         raise MediaError(f"{name}: empty file", reason="empty", path=name)
     if len(data) > max_bytes:
@@ -209,8 +229,8 @@ def load_image(
                 raise MediaError(
                     f"{name}: animation has more than {max_frames} frames", reason="too_many_frames", path=name
                 )
-            if fmt == "JPEG" and draft_size is not None:
-                img.draft("RGB", draft_size)
+            if fmt == "JPEG" and (draft_size is not None or mode == "L"):
+                img.draft(mode, draft_size or img.size)  # "L": libjpeg outputs the luma of a colour JPEG
             dw, dh = img.size
             if dw * dh > max_decoded_pixels:
                 raise MediaError(
@@ -221,7 +241,12 @@ def load_image(
                 )
             orientation = img.getexif().get(0x0112)
             img.load()  # first frame only for animations
-            out = img.convert("RGB")
+            if mode == "L" and img.mode == "L":  # a grayscale JPEG, or libjpeg's luma of a colour one
+                out = img.copy()
+            else:
+                out = img.convert("RGB")  # every mode converts to RGB
+                if mode == "L":
+                    out = out.convert("L")  # as signature() converts an RGB photo
             img.close()
             del img
             method = _ORIENTATION.get(orientation) if isinstance(orientation, int) else None

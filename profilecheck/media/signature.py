@@ -76,13 +76,16 @@ def dct_matrix(n: int = _N) -> np.ndarray:
 
 _D = dct_matrix()[:_K]  # only the 8 lowest frequencies are kept
 _MIRROR_SIGN = np.where(np.arange(_K) % 2 == 1, -1.0, 1.0)[None, :]
+
+
 def _hash_rows(low: np.ndarray) -> list[int]:
     """64-bit hashes of a stack of 8 x 8 DCT blocks: bit set where a coefficient beats its block's median."""
     flat = low.reshape(len(low), -1)
     srt = np.sort(flat, axis=1)
     bits = flat > (srt[:, 31:32] + srt[:, 32:33]) / 2  # the median of 64 values
     packed = np.packbits(bits, axis=1)  # 8 bytes per row, most significant bit first
-    return [int(x) for x in packed.view(">u8").ravel()]
+    out: list[int] = packed.view(">u8").ravel().tolist()
+    return out
 
 
 def phash_stack(pixels: np.ndarray) -> list[tuple[int, int]]:
@@ -92,9 +95,9 @@ def phash_stack(pixels: np.ndarray) -> list[tuple[int, int]]:
     mirroring flips the sign of the odd horizontal frequencies, so the mirror costs a sign flip.
     """
     low = np.matmul(np.matmul(_D, pixels), _D.T)  # (views, 8, 8): rows vertical frequency
-    plain = _hash_rows(low)
-    mirrored = _hash_rows(low * _MIRROR_SIGN)
-    return list(zip(plain, mirrored, strict=True))
+    n = len(low)
+    both = _hash_rows(np.concatenate([low, low * _MIRROR_SIGN]))  # plain and mirrored: one sort
+    return list(zip(both[:n], both[n:], strict=True))
 
 
 def _pixels(gray: Image.Image, box: tuple[int, int, int, int] | None = None) -> np.ndarray:
@@ -146,6 +149,33 @@ class _Plan:
     v_map: np.ndarray  # the span of each v_first view
     kx_v: np.ndarray  # (len(v_first), W, 32)
     pillow: np.ndarray  # views neither order reproduces: Pillow resamples those
+    banded: _Banded | None  # the one-pass-order fast path, when every view takes the same order
+
+
+@dataclass(frozen=True, slots=True)
+class _Banded:
+    """Both passes of every view as two batched products over bands of the image.
+
+    A LANCZOS weight row to 32 samples touches at most ``2 * 3 * scale + 1`` input pixels (19
+    of 100 at libjpeg's 1/8 draft of an 800 px photo), so a dense product multiplies mostly
+    zeros. The first pass cuts the (transposed) image into ``blocks`` overlapping bands of
+    ``band`` rows, ``step`` apart (a strided view, no copy), and each output column is computed
+    from the one band that holds its whole window; the second pass does the same per view.
+    Weights are pre-scaled by ``2**-22`` (exact: a power of two), so Pillow's fixed-point
+    rounding is ``floor(x + 0.5)``.
+    """
+
+    transposed: bool  # the views are vertically first: run on the transposed image
+    rows: int  # rows of the (possibly transposed) image, i.e. columns of the first pass
+    cols: int
+    step: int
+    band: int
+    k1: np.ndarray  # (blocks, per_block, band): first-pass weights of each block's outputs
+    take1: np.ndarray  # (views * 32,): where each view's first-pass outputs are, in (blocks * per_block)
+    step2: int
+    band2: int
+    k2: np.ndarray  # (views, blocks2, per_block2, band2): second-pass weights
+    take2: np.ndarray  # (views * 32,): where each view's output rows are, in (views * blocks2 * per_block2)
 
 
 def _clip8(acc: np.ndarray) -> np.ndarray:
@@ -191,8 +221,78 @@ def _plan(w: int, h: int) -> _Plan:
         v_map=v_map.ravel(),
         kx_v=np.ascontiguousarray(kx[vi].transpose(0, 2, 1)),
         pillow=np.array(pillow, dtype=int),
+        banded=_banded(kx, ky, w, h, h_first, v_first, len(boxes)),
     )
     return plan
+
+
+def _bands(windows: np.ndarray, size: int) -> tuple[int, int, int, np.ndarray]:
+    """Overlapping bands of ``size`` pixels that hold every window ``(start, stop)``: step, band,
+    number of bands, and the band of each window."""
+    widest = max(1, int((windows[:, 1] - windows[:, 0]).max()))
+    band = 2 * widest + 2
+    if band >= size:
+        return size, size, 1, np.zeros(len(windows), dtype=int)
+    step = band - widest
+    blocks = -(-(size - band) // step) + 1
+    which = np.minimum(windows[:, 0] // step, blocks - 1)
+    assert ((which * step <= windows[:, 0]) & (windows[:, 1] <= which * step + band)).all()
+    return step, band, blocks, which
+
+
+def _windows(weights: np.ndarray) -> np.ndarray:
+    """``(start, stop)`` of the non-zero weights of each row (``(0, 1)`` for an all-zero row)."""
+    nz = weights != 0
+    n = weights.shape[1]
+    start = np.where(nz.any(axis=1), nz.argmax(axis=1), 0)
+    stop = np.where(nz.any(axis=1), n - nz[:, ::-1].argmax(axis=1), 1)
+    return np.stack([start, stop], axis=1)
+
+
+def _banded(
+    kx: np.ndarray, ky: np.ndarray, w: int, h: int, h_first: list[int], v_first: list[int], n: int
+) -> _Banded | None:
+    """The banded plan of the views when they all take one pass order, else None."""
+    if h_first == list(range(n)):
+        first, second, rows, cols, transposed = kx, ky, w, h, False
+    elif v_first == list(range(n)):
+        first, second, rows, cols, transposed = ky, kx, h, w, True
+    else:  # pragma: no cover - mixed orders: the per-view path
+        return None
+    scale = 1.0 / (1 << _PREC)
+    # First pass: the distinct spans' 32 outputs each, from the band that holds their window.
+    spans, inverse = np.unique(first.reshape(n, -1), axis=0, return_inverse=True)
+    spans = spans.reshape(len(spans), _N, rows)
+    flat = spans.reshape(-1, rows)
+    step, band, blocks, which = _bands(_windows(flat), rows)
+    per_block = int(np.bincount(which, minlength=blocks).max())
+    k1 = np.zeros((blocks, per_block, band))
+    slot = np.zeros(len(flat), dtype=int)
+    fill = np.zeros(blocks, dtype=int)
+    padded = np.zeros((len(flat), step * (blocks - 1) + band))
+    padded[:, :rows] = flat * scale
+    for c, b in enumerate(which):
+        slot[c] = fill[b]
+        fill[b] += 1
+        k1[b, slot[c]] = padded[c, b * step : b * step + band]
+    where = (which * per_block + slot).reshape(len(spans), _N)
+    take1 = where[inverse.ravel()].ravel()
+    # Second pass: per view, each output row from the band of first-pass rows that holds it.
+    step2, band2, blocks2, which2 = _bands(_windows(second.reshape(-1, cols)), cols)
+    which2 = which2.reshape(n, _N)
+    per_block2 = max(int(np.bincount(which2[v], minlength=blocks2).max()) for v in range(n))
+    k2 = np.zeros((n, blocks2, per_block2, band2))
+    take2 = np.zeros((n, _N), dtype=int)
+    padded2 = np.zeros((n, _N, step2 * (blocks2 - 1) + band2))
+    padded2[:, :, :cols] = second * scale
+    for v in range(n):
+        fill = np.zeros(blocks2, dtype=int)
+        for r in range(_N):
+            b = which2[v, r]
+            k2[v, b, fill[b]] = padded2[v, r, b * step2 : b * step2 + band2]
+            take2[v, r] = (v * blocks2 + b) * per_block2 + fill[b]
+            fill[b] += 1
+    return _Banded(transposed, rows, cols, step, band, k1, take1, step2, band2, k2, take2.ravel())
 
 
 _SCRATCH = threading.local()
@@ -217,13 +317,13 @@ def _common_size(w: int, h: int) -> bool:
 def _scratch(name: str, shape: tuple[int, ...]) -> np.ndarray:
     """A per-thread work array, reused while the shape stays: a fresh array over glibc's mmap
     threshold (128 KB) costs a page fault per page on every call, which here cost more than the
-    matrix products themselves."""
+    matrix products themselves. Zeroed when made (padding that is never written stays zero)."""
     bufs: dict[str, np.ndarray] | None = getattr(_SCRATCH, "bufs", None)
     if bufs is None:
         bufs = _SCRATCH.bufs = {}
     buf = bufs.get(name)
     if buf is None or buf.shape != shape:
-        buf = bufs[name] = np.empty(shape)
+        buf = bufs[name] = np.zeros(shape)
     return buf
 
 
@@ -235,15 +335,58 @@ def _clip8_inplace(acc: np.ndarray) -> None:
     np.clip(acc, 0, 255, out=acc)
 
 
+def _round8_inplace(acc: np.ndarray) -> None:
+    """:func:`_clip8` in place, of a sum already scaled by ``2**-22``."""
+    acc += 0.5
+    np.floor(acc, out=acc)
+    np.clip(acc, 0, 255, out=acc)
+
+
+def _resample_banded(pixels: np.ndarray, b: _Banded) -> np.ndarray:
+    """:func:`_resample` of a plan whose views all take one pass order: two batched products."""
+    src = pixels if b.transposed else pixels.T  # (rows, cols): the first pass runs along rows
+    blocks, per_block, _band = b.k1.shape
+    views, blocks2, per_block2, _band2 = b.k2.shape
+    padded_rows = b.step * (blocks - 1) + b.band
+    padded_cols = b.step2 * (blocks2 - 1) + b.band2
+    # Only [:rows, :cols] is written: the padding holds zeros (or an earlier image's pixels, finite),
+    # which meet only zero weights.
+    g = _scratch("banded", (padded_rows, padded_cols))
+    np.copyto(g[: b.rows, : b.cols], src)
+    item = g.itemsize
+    # Overlapping views into the work arrays (np.ndarray over their buffer: as_strided costs ~10 us).
+    bands = np.ndarray(
+        (blocks, b.band, padded_cols), g.dtype, g, 0, (b.step * padded_cols * item, padded_cols * item, item)
+    )
+    first = np.matmul(b.k1, bands, out=_scratch("banded1", (blocks, per_block, padded_cols)))
+    _round8_inplace(first)
+    a = first.reshape(-1, padded_cols)[b.take1]  # (views * 32, padded_cols): each view's first pass
+    bands2 = np.ndarray(
+        (views, blocks2, b.band2, _N),
+        a.dtype,
+        a,
+        0,
+        (_N * padded_cols * item, b.step2 * item, item, padded_cols * item),
+    )
+    second = np.matmul(b.k2, bands2, out=_scratch("banded3", (views, blocks2, per_block2, _N)))
+    out: np.ndarray = second.reshape(-1, _N).take(b.take2, axis=0).reshape(views, _N, _N)
+    _round8_inplace(out)
+    return out.transpose(0, 2, 1) if b.transposed else out
+
+
 def _resample(gray: Image.Image, plan: _Plan) -> np.ndarray:
     """Every fixed view of ``gray`` resampled to 32 x 32 by matrix products, as Pillow would.
 
-    The sums are integers below 2**53, so float64 BLAS computes them exactly; each pass rounds
-    to 8 bits as Pillow's does. The full-resolution pass runs once per distinct span into a
-    reused work array; the second pass is one small product per view.
+    The sums are integers below 2**53 (or such integers times ``2**-22``), so float64 BLAS
+    computes them exactly; each pass rounds to 8 bits as Pillow's does. When every view takes
+    the same pass order (all the sizes seen so far), both passes are banded batched products
+    (:class:`_Banded`); otherwise the full-resolution pass runs once per distinct span into a
+    reused work array and the second pass is one small product per view.
     """
     pixels = np.asarray(gray)
-    h, w = pixels.shape
+    if plan.banded is not None:
+        return _resample_banded(pixels, plan.banded)
+    h, w = pixels.shape  # pragma: no cover - mixed pass orders (not seen with Pillow 10-11)
     g = _scratch("g", (h, w))
     np.copyto(g, pixels)
     n = len(plan.h_first) + len(plan.v_first) + len(plan.pillow)
@@ -261,7 +404,7 @@ def _resample(gray: Image.Image, plan: _Plan) -> np.ndarray:
         for j, v in enumerate(plan.v_first):
             np.matmul(spans[plan.v_map[j]], plan.kx_v[j], out=out[v])
     _clip8_inplace(out)
-    if len(plan.pillow):  # pragma: no cover
+    if len(plan.pillow):
         boxes = _boxes(w, h, None)
         for i in plan.pillow:
             out[i] = _pixels(gray, boxes[i][1])
@@ -352,6 +495,11 @@ def _boxes(w: int, h: int, face_box: tuple[int, int, int, int] | None) -> list[t
     return boxes
 
 
+@functools.lru_cache(maxsize=256)
+def _fixed_names(w: int, h: int) -> tuple[str, ...]:
+    return tuple(n for n, _b in _boxes(w, h, None))
+
+
 def signature(img: Image.Image, face_box: tuple[int, int, int, int] | None = None) -> Signature:
     """Hash the views of ``img`` (RGB or L); ``face_box`` adds the face view.
 
@@ -364,7 +512,7 @@ def signature(img: Image.Image, face_box: tuple[int, int, int, int] | None = Non
         img: the decoded photo (a draft-decoded copy is plenty: hashes look at 32 x 32).
         face_box: ``(left, top, right, bottom)`` of the crop around the face, if one was found.
     """
-    gray = img.convert("L")
+    gray = img if img.mode == "L" else img.convert("L")
     # Shrink once: every view below is resampled to 32 x 32 from this copy.
     if max(gray.size) > 256:
         gray = gray.copy()
@@ -378,15 +526,14 @@ def signature(img: Image.Image, face_box: tuple[int, int, int, int] | None = Non
                 round(face_box[3] * sy),
             )
     w, h = gray.size
-    boxes = _boxes(w, h, None)  # the fixed views: their resampling weights depend on the size only
+    names = _fixed_names(w, h)  # the fixed views: their resampling weights depend on the size only
     if _common_size(w, h):
         with one_blas_thread():
             stack = _resample(gray, _plan(w, h))
     else:  # a size seen once: Pillow per view (same pixels) beats building the weights (3-12 ms)
-        stack = np.stack([_pixels(gray, box) for _n, box in boxes])
-    names = [n for n, _b in boxes]
-    face = _boxes(w, h, face_box)[len(boxes) :]
-    if face:  # its box differs in every photo: Pillow resamples it (the same arithmetic)
-        names.append("face")
-        stack = np.concatenate([stack, _pixels(gray, face[0][1])[None]])
+        stack = np.stack([_pixels(gray, box) for _n, box in _boxes(w, h, None)])
+    if face_box is not None and face_box[2] - face_box[0] >= 16 and face_box[3] - face_box[1] >= 16:
+        # its box differs in every photo: Pillow resamples it (the same arithmetic)
+        names = (*names, "face")
+        stack = np.concatenate([stack, _pixels(gray, face_box)[None]])
     return Signature(dict(zip(names, phash_stack(stack), strict=True)))
