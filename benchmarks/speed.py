@@ -7,8 +7,10 @@ shared machine stay comparable; the load averages are printed with them:
 
 - ``baseline``: ``imagehash.phash(Image.open(path))`` (full decode, one hash);
 - ``hash tier``: :func:`load_image` with JPEG draft decoding (libjpeg's 1/8 scale, 100 x 100)
-  + the whole signature (12 views and their mirrors, resampled and hashed by matrix products):
-  what recall needs when no face is wanted;
+  of the luma only (``mode="L"``: the signature needs no colour) + the whole signature (12
+  views and their mirrors, resampled and hashed by banded matrix products): what recall needs
+  when no face is wanted; ``hash tier, RGB decode``: the same with an RGB decode converted to
+  L by the signature (the tier before luma decoding), in the same run;
 - ``robust path``: draft decoding to <= 384 px, face detection on that small copy, landmark
   alignment, the 128-d embedding (:mod:`profilecheck.media.facenet`), the signature with its face
   view: what the scan runs; ``robust path, dlib descriptor``: the same with dlib's own
@@ -106,6 +108,12 @@ HASH_DRAFT = (64, 64)
 
 
 def hash_tier(path: Path) -> Any:
+    img, _ = load_image(path.read_bytes(), draft_size=HASH_DRAFT, name=str(path), mode="L")
+    return signature(img)
+
+
+def hash_tier_rgb(path: Path) -> Any:
+    """The hash tier with an RGB decode (the signature then converts to L): the figure before luma decoding."""
     img, _ = load_image(path.read_bytes(), draft_size=HASH_DRAFT, name=str(path))
     return signature(img)
 
@@ -141,9 +149,10 @@ def run(n: int = 40, repeat: int = 5) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         files = make_jpegs(Path(tmp), n)
         faces.faces_available()  # models loaded before timing
-        for fn in (baseline, hash_tier, robust_path, robust_path_dlib):
+        for fn in (baseline, hash_tier, hash_tier_rgb, robust_path, robust_path_dlib):
             fn(files[0])  # warm: lazy imports, models, per-size weights
         base, hashes, hash_wall_ratio, hash_cpu_ratio = _interleaved(baseline, hash_tier, files, repeat)
+        _base, hashes_rgb, rgb_wall_ratio, rgb_cpu_ratio = _interleaved(baseline, hash_tier_rgb, files, repeat)
         robust_dlib, robust, robust_wall_ratio, robust_cpu_ratio = _interleaved(
             robust_path_dlib, robust_path, files, max(1, repeat - 1)
         )
@@ -173,6 +182,10 @@ def run(n: int = 40, repeat: int = 5) -> dict[str, Any]:
         "hash_tier_per_cpu_s": round(hashes[1], 1),
         "hash_tier_speedup_wall": round(hash_wall_ratio, 2),
         "hash_tier_speedup_per_cpu_s": round(hash_cpu_ratio, 2),
+        "hash_tier_rgb_decode_per_s": round(hashes_rgb[0], 1),
+        "hash_tier_rgb_decode_per_cpu_s": round(hashes_rgb[1], 1),
+        "hash_tier_rgb_decode_speedup_wall": round(rgb_wall_ratio, 2),
+        "hash_tier_rgb_decode_speedup_per_cpu_s": round(rgb_cpu_ratio, 2),
         "robust_path_per_s": round(robust[0], 1),
         "robust_path_per_cpu_s": round(robust[1], 1),
         "robust_path_dlib_descriptor_per_s": round(robust_dlib[0], 1),

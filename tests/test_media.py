@@ -91,3 +91,28 @@ def test_webp_allowed() -> None:
     Image.new("RGB", (16, 12), (1, 2, 3)).save(buf, "WEBP")
     out, info = load_image(buf.getvalue())
     assert ("WEBP", (16, 12)) == (info.format, out.size)
+
+
+def test_grayscale_mode() -> None:
+    """mode="L": a colour JPEG's luma (within a level of RGB-to-L), other formats exactly RGB-to-L, EXIF applied."""
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    rgb = Image.fromarray(rng.integers(0, 256, (64, 96, 3), dtype=np.uint8)).resize((800, 600))
+    buf = io.BytesIO()
+    rgb.save(buf, "JPEG", quality=90)
+    luma, info = load_image(buf.getvalue(), draft_size=(64, 64), mode="L")
+    ref, _ = load_image(buf.getvalue(), draft_size=(64, 64))
+    assert "L" == luma.mode and ref.size == luma.size == (100, 75) and (800, 600) == (info.width, info.height)
+    assert np.abs(np.asarray(luma, dtype=int) - np.asarray(ref.convert("L"), dtype=int)).max() <= 1
+    png = io.BytesIO()
+    rgb.save(png, "PNG")
+    out, _ = load_image(png.getvalue(), mode="L")
+    assert np.array_equal(np.asarray(out), np.asarray(load_image(png.getvalue())[0].convert("L")))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated: the decoder turns it upright
+    rot = io.BytesIO()
+    rgb.save(rot, "JPEG", exif=exif)
+    assert (75, 100) == load_image(rot.getvalue(), draft_size=(64, 64), mode="L")[0].size
+    with pytest.raises(ValueError, match="mode"):
+        load_image(buf.getvalue(), mode="RGBA")
