@@ -184,7 +184,7 @@ def _clip8(acc: np.ndarray) -> np.ndarray:
     return out
 
 
-@functools.lru_cache(maxsize=32)  # up to ~1.3 MB each at 256 px
+@functools.lru_cache(maxsize=32)  # up to ~0.8 MB each at 256 px
 def _plan(w: int, h: int) -> _Plan:
     """Weights of the fixed views of a ``w`` x ``h`` image, and each view's pass order.
 
@@ -208,6 +208,10 @@ def _plan(w: int, h: int) -> _Plan:
         else:  # pragma: no cover - a Pillow with other arithmetic
             pillow.append(i)
     hi, vi = np.array(h_first, dtype=int), np.array(v_first, dtype=int)
+    banded = _banded(kx, ky, w, h, h_first, v_first, len(boxes))
+    if banded is not None:  # the per-view weights below are not needed
+        none = np.empty((0, 0))
+        return _Plan(hi, vi, none, none.ravel(), none, none, none.ravel(), none, none.ravel(), banded)
     # The first pass is the expensive one (full resolution): done once per distinct span.
     _hs, h_rep, h_map = np.unique(arr[hi][:, [0, 2]], axis=0, return_index=True, return_inverse=True)
     _vs, v_rep, v_map = np.unique(arr[vi][:, [1, 3]], axis=0, return_index=True, return_inverse=True)
@@ -221,7 +225,7 @@ def _plan(w: int, h: int) -> _Plan:
         v_map=v_map.ravel(),
         kx_v=np.ascontiguousarray(kx[vi].transpose(0, 2, 1)),
         pillow=np.array(pillow, dtype=int),
-        banded=_banded(kx, ky, w, h, h_first, v_first, len(boxes)),
+        banded=None,
     )
     return plan
 
