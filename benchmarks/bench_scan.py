@@ -97,13 +97,17 @@ def bench(sizes: list[int], engines: list[str], repeats: int, root: Path, worker
         print(f"size {size}:")
         base = _prepare(root, size)
         med: dict[str, dict[str, float]] = {}
-        for engine in engines:
-            runs = []
-            for _ in range(repeats):
+        # Rounds alternate the engines (E1 E2 E3, E1 E2 E3 ...), so that a change in the machine's
+        # load during the run falls on every engine alike.
+        all_runs: dict[str, list[dict[str, Any]]] = {e: [] for e in engines}
+        for _ in range(repeats):
+            for engine in engines:
                 ws = root / f"run-{size}-{engine}"
                 _fresh_copy(base, ws)
-                runs.append(_run(ws, engine, workers))
+                all_runs[engine].append(_run(ws, engine, workers))
                 shutil.rmtree(ws, ignore_errors=True)
+        for engine in engines:
+            runs = all_runs[engine]
             m = {
                 "seconds": statistics.median(r["seconds"] for r in runs),
                 "peak_mb": max(r["peak_mb"] for r in runs),
