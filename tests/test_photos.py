@@ -320,10 +320,10 @@ def test_shipped_ai_face_model_scores_held_out_faces() -> None:
     """The shipped weights load (arrays only) and score held-out StyleGAN fakes above, Unsplash reals below."""
     from sklearn.model_selection import train_test_split
 
-    from profilecheck.aiface import ai_face_features, load_model
+    from profilecheck.aiface import FEATURE_DIM, ai_face_features, load_model
 
     m = load_model()
-    assert (128,) == m.coef.shape and 0.5 <= m.threshold < 1
+    assert (FEATURE_DIM,) == m.coef.shape and 0.5 <= m.threshold < 1
     src = FACES / "hardfakevsrealfaces" / "images"
     # the training split of `profilecheck train ai-face` (seed 0, 30% held out per class)
     _tr, test_f = train_test_split(sorted((src / "fake").glob("*.jpg")), test_size=0.3, random_state=0)
@@ -333,8 +333,11 @@ def test_shipped_ai_face_model_scores_held_out_faces() -> None:
     ps_f = [p for p in ps_f if p is not None]
     ps_r = [p for p in ps_r if p is not None]
     assert len(ps_f) >= 4 and len(ps_r) >= 3
-    assert sum(p >= m.threshold for p in ps_f) >= len(ps_f) - 1
+    # The operating point is set for 1% false positives: about 7 in 10 held-out fakes reach it
+    # (metrics.json), every one of these fakes still ranks above every real.
+    assert sum(p >= m.threshold for p in ps_f) >= len(ps_f) // 2
     assert sum(p >= m.threshold for p in ps_r) == 0
+    assert min(ps_f) > max(ps_r)
 
 
 def test_ai_face_model_refuses_a_bad_file(tmp_path: Path) -> None:
@@ -351,13 +354,36 @@ def test_ai_face_model_refuses_a_bad_file(tmp_path: Path) -> None:
         load_model(tmp_path / "p.npz")
 
 
+def test_ai_face_texture_ignores_the_black_fill() -> None:
+    """Texture features skip the black that dlib's chip puts where the face nears the photo's edge.
+
+    Tight Unsplash portraits get that fill far more often than GAN faces: a framing shortcut.
+    """
+    from profilecheck.aiface import TEXTURE_DIM, chip_texture, inside_mask
+
+    rng = np.random.default_rng(0)
+    chip = np.clip(rng.normal(120, 20, size=(150, 150, 3)), 1, 255).astype(np.uint8)
+    filled = chip.copy()
+    filled[:, :30] = 0
+    filled[140:] = 0
+    inside = inside_mask(filled)
+    assert not inside[:, :33].any() and not inside[137:].any() and inside[:137, 33:].all()
+    assert inside_mask(chip).all()
+    dark = chip.copy()
+    dark[60:70, 60:70] = 0  # black inside the photo (a dark pupil) is not fill
+    assert inside_mask(dark)[60:70, 60:70].all()
+    a, b = chip_texture(chip[:, 33:]), chip_texture(filled)
+    assert a.shape == b.shape == (TEXTURE_DIM,) and np.all(np.isfinite(b))
+    assert np.abs(a - b).max() < 0.05
+
+
 def test_train_on_a_tiny_subset(tmp_path: Path) -> None:
     """The retrain command's code path trains, writes weights that load, and reports held-out metrics."""
-    from profilecheck.aiface import load_model, train
+    from profilecheck.aiface import FEATURE_DIM, load_model, train
 
     metrics = train(FACES, tmp_path, limit=8, augment=0, loose_limit=3)
     m = load_model(tmp_path / "ai_face.npz")
-    assert (128,) == m.mean.shape
+    assert (FEATURE_DIM,) == m.mean.shape
     assert {"auroc_in_source", "loose_real_flagged_at_threshold", "auroc_reframed_fakes_vs_reframed_reals"} <= set(
         metrics
     )

@@ -85,7 +85,7 @@ def train_ai_face(
     data: Annotated[Path, typer.Option(help="The shared faces folder.")] = Path("../shared/data/faces"),
     out: Annotated[Path | None, typer.Option(help="Where to write the model (default: models/ai_face).")] = None,
     seed: Annotated[int, typer.Option(help="Split and augmentation seed.")] = 0,
-    augment: Annotated[int, typer.Option(help="Augmented copies per training image.")] = 1,
+    augment: Annotated[int, typer.Option(help="Augmented copies per training image.")] = 3,
     limit: Annotated[int | None, typer.Option(help="At most this many images per class.")] = None,
 ) -> None:
     """Retrain the ai_face model on hardfakevsrealfaces and print its held-out metrics."""
