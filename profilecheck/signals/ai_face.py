@@ -1,10 +1,11 @@
 """ai_face: the probability that the headshot's face was made by a GAN.
 
 The per-profile analysis aligns the largest face of each photo to one landmark template,
-embeds it (dlib, 128-d) and scores it with the shipped logistic model
+embeds it (dlib, 128-d), adds texture features of the aligned chip and scores it with the
+shipped logistic model
 (``models/ai_face/``, trained on StyleGAN2 vs Unsplash faces by ``profilecheck train
 ai-face``). This signal reads that probability against the model's operating threshold
-(set for 1% false positives on held-out real faces of the training source).
+(set for 1% false positives on out-of-fold scores of the training source's real faces).
 
 Reason codes:
     AI_FACE_LIKELY        HIT: a face scores at or above the operating threshold; the
@@ -14,8 +15,8 @@ Reason codes:
                           the model is not installed
 
 Known false positives: heavily retouched or beauty-filtered studio portraits, and faces from
-other sources than the training data (about 1 in 60 loose real photos in the shortcut check
-of the model card). Known misses: generators other than StyleGAN2 (diffusion faces were never
+other sources than the training data (1 of 59 loose real photos in the shortcut check of the
+model card). Known misses: generators other than StyleGAN2 (diffusion faces were never
 seen in training) and faces too small to align. A HIT is evidence for review, never proof.
 """
 
