@@ -47,8 +47,9 @@ def faces_enabled() -> bool:
     return os.environ.get("PROFILECHECK_FACES", "1") != "0"
 
 
-# The version names the face setting, so switching it re-analyses every profile.
-ANALYSIS_VERSION = "analyse@5" + ("" if faces_enabled() else "-nofaces")
+# The version names the face setting, so switching it re-analyses every profile. @6: the
+# ai_face@2 model (embedding + texture of the aligned face), whose scores live in the analyses.
+ANALYSIS_VERSION = "analyse@6" + ("" if faces_enabled() else "-nofaces")
 
 #: Artifact kinds that link profiles when two profiles hold the same value.
 EXACT_KINDS = ("photo_sha256", "email", "phone", "wallet", "email_domain", "link_domain", "link")
