@@ -241,3 +241,19 @@ def test_template_join_is_bounded_on_big_buckets(scanned_copy: Path, monkeypatch
     assert max(per_text.values()) < max(
         sum(1 for m in xs if m.kind == "text_template" and m.detail.startswith("bio~")) for xs in full.values()
     )
+
+
+def test_index_synced_in_chunks_equals_one_go(scanned_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New texts enter the index a chunk at a time; 7 at a time gives the same index as all at once."""
+    import profilecheck.engine.matching as matching
+
+    with Store(scanned_copy) as store:
+        path = store.workspace / TEXT_INDEX_PATH
+        path.unlink()
+        whole = matching.sync_text_index(store)
+        path.unlink()
+        monkeypatch.setattr(matching, "TEXT_INDEX_CHUNK", 7)
+        chunked = matching.sync_text_index(store)
+    assert len(whole) == len(chunked) > 7
+    assert np.array_equal(whole.ids, chunked.ids) and np.array_equal(whole.sigs, chunked.sigs)
+    assert whole.query(whole.sigs[0]) == chunked.query(chunked.sigs[0])

@@ -41,6 +41,7 @@ __all__ = [
     "TEMPLATE_JACCARD",
     "TEMPLATE_LEADERS",
     "TEMPLATE_NEIGHBOURS",
+    "TEXT_INDEX_CHUNK",
     "TEXT_INDEX_PATH",
     "PhotoHashes",
     "compute_matches",
@@ -71,6 +72,8 @@ TEMPLATE_LEADERS = 8
 TEMPLATE_NEIGHBOURS = 3
 #: The template LSH index, relative to the workspace (kept in step with ``text_docs``).
 TEXT_INDEX_PATH = Path("index") / "text_lsh.npz"
+#: New texts added to that index per step (bounds the rows held while syncing it).
+TEXT_INDEX_CHUNK = 50_000
 
 #: Hamming radius (of 64 bits) at which two pHashes count as the same photo. On the bundled
 #: sample, re-encoded, resized and mirrored copies sit at 0-2 bits, crops at 8-12, and a few
@@ -314,10 +317,16 @@ def sync_text_index(store: Store) -> LSHIndex:
     new = sorted(current - have)
     changed = bool(gone or new or not path.exists())
     idx.remove(gone)
-    if new:
-        rows = list(store.text_docs(new))
-        sigs = np.stack([np.frombuffer(r[5], dtype="<u4") for r in rows])
-        idx.add([r[0] for r in rows], sigs)
+    # New documents go in TEXT_INDEX_CHUNK at a time: a first scan of 10^6 profiles would
+    # otherwise hold every text and signature row at once (about 2 KB each).
+    for i in range(0, len(new), TEXT_INDEX_CHUNK):
+        ids: list[int] = []
+        sigs: list[np.ndarray] = []
+        for r in store.text_docs(new[i : i + TEXT_INDEX_CHUNK]):
+            ids.append(r[0])
+            sigs.append(np.frombuffer(r[5], dtype="<u4"))
+        if ids:
+            idx.add(ids, np.stack(sigs))
     if idx.dead > len(idx):
         idx.compact()
     if changed:
