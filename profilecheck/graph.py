@@ -168,9 +168,8 @@ def build_graph(matches: Mapping[str, Iterable[Match]], names: Mapping[str, str 
     return g
 
 
-def _keep(d: Mapping[str, Any], edge_min: float) -> bool:
-    w = float(d["weight"])
-    return w >= edge_min and (len(d["families"]) >= 2 or w >= SINGLE_MIN)
+def _keep(weight: float, families: Mapping[str, float], edge_min: float) -> bool:
+    return weight >= edge_min and (len(families) >= 2 or weight >= SINGLE_MIN)
 
 
 def ties_cluster(matches: list[Match], pid: str, name: str | None, edge_min: float = EDGE_MIN) -> bool:
@@ -183,7 +182,7 @@ def ties_cluster(matches: list[Match], pid: str, name: str | None, edge_min: flo
     False
     """
     w, _rel, fams = _edge_weight(matches, pid.split(":", 1)[0], name)
-    return _keep({"weight": w, "families": fams}, edge_min)
+    return _keep(w, fams, edge_min)
 
 
 def _cluster_id(members: Iterable[str]) -> str:
@@ -208,7 +207,9 @@ def build_clusters(
     """
     g = build_graph(matches, names)
     strong = nx.Graph()
-    strong.add_edges_from((a, b, d) for a, b, d in g.edges(data=True) if _keep(d, edge_min))
+    strong.add_edges_from(
+        (a, b, d) for a, b, d in g.edges(data=True) if _keep(float(d["weight"]), d["families"], edge_min)
+    )
     out: list[Cluster] = []
     for comp in nx.connected_components(strong):
         members = tuple(sorted(comp))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -275,20 +276,10 @@ def _clustered_ids(store: Store) -> set[str]:
     pair by pair, keeping only the ids of pairs whose edge clusters them (the edge test of
     :func:`~profilecheck.graph.build_clusters`). Memory: the clustered ids, not the matches."""
     out: set[str] = set()
-    key: tuple[str, str] | None = None
-    group: list[Match] = []
-    name: str | None = None
-
-    def close() -> None:
-        if key is not None and ties_cluster(group, key[0], name):
-            out.update(key)
-
-    for a, a_name, b, b_name, kind, value in store.iter_scan_pairs():
-        if (a, b) != key:
-            close()
-            key, name, group = (a, b), a_name, []
-        group.append(Match(kind, value, b, b_name))
-    close()
+    for (a, b), rows in groupby(store.iter_scan_pairs(), key=lambda r: (r[0], r[2])):
+        pair = list(rows)
+        if ties_cluster([Match(r[4], r[5], b, r[3]) for r in pair], a, pair[0][1]):
+            out.update((a, b))
     return out
 
 
