@@ -451,3 +451,66 @@ def test_rescan_reuses_the_persisted_index(scanned_copy: Path) -> None:
         stats = scan(store, now=SAMPLE_NOW)
     assert (0, 0) == (stats.analysed, stats.scored)
     assert verified == (scanned_copy / "index" / "verified.json").read_text()
+
+
+def test_photo_matching_in_small_batches_equals_one_batch(
+    scanned_workspace: Path, sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The matching stage reads the store in batches of MATCH_BATCH photos (memory bounded by
+    the batch): batches of 7, with a reference set and a fresh index, give the same matches."""
+    from profilecheck.commands.photos import add_reference_dir
+    from profilecheck.engine import photomatch
+
+    refs = tmp_path / "refs"
+    refs.mkdir()
+    shutil.copy(sample_dir / "photos" / "r0_0.jpg", refs / "stolen-face.jpg")
+    got = []
+    for batch in (photomatch.MATCH_BATCH, 7):
+        ws = tmp_path / f"ws{batch}"
+        shutil.copytree(scanned_workspace, ws)
+        shutil.rmtree(ws / "index")  # nothing cached: every pair is verified again
+        monkeypatch.setattr(photomatch, "MATCH_BATCH", batch)
+        with Store(ws) as store:
+            add_reference_dir(store, refs, "stolen")
+            got.append(dict(photomatch.verified_photo_matches(store)))
+    assert got[0] == got[1]
+    kinds = {m.kind for ms in got[0].values() for m in ms}
+    assert {"photo_phash", "photo_reference"} <= kinds
+    assert sum(len(ms) for ms in got[0].values()) >= 80
+
+
+def test_face_only_pair_gets_its_distance_from_the_signatures(tmp_path: Path, make_profile, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """With no hash probe in reach (radius 0), the face index proposes an edited copy; its
+    distance in bits is then measured between the two signatures, read back from the store."""
+    from profilecheck.engine.photomatch import verified_photo_matches
+
+    monkeypatch.setenv("PROFILECHECK_FACES", "1")
+    img = Image.open(REAL / "real_12.jpg").convert("RGB")
+    w, h = img.size
+    # a milder edit than above: the face must still be found on both for the face index to propose
+    edited = ImageOps.mirror(img.crop((int(w * 0.06), int(h * 0.04), w, int(h * 0.95))))
+    edited = edited.resize((w * 4 // 5, h * 4 // 5))
+    with Store(tmp_path / "ws") as store:
+        shas = []
+        for im in (img, edited):
+            buf = io.BytesIO()
+            im.save(buf, "JPEG", quality=80)
+            shas.append(store.media.put(buf.getvalue()))
+        store.upsert_profiles(
+            [
+                make_profile("ann", name="Ann Lee", photos=[{"sha256": shas[0], "role": "headshot"}]),
+                make_profile("bob", name="Bob Stone", photos=[{"sha256": shas[1], "role": "headshot"}]),
+            ],
+            source="test",
+        )
+        scan(store, now=SAMPLE_NOW)
+        sigs = {sha: Signature.from_json(s) for _p, sha, s, _e in store.photo_signature_rows()}
+        matches = verified_photo_matches(store, hash_radius=0)
+        by_hashes = verified_photo_matches(store)
+    a, b = sigs[shas[0]], sigs[shas[1]]
+    want = min(a.distance(b), b.distance(a))
+    assert 0 < want < 64
+    (m,) = matches["gigmarket:ann"]
+    assert (m.kind, m.other_id, m.distance) == ("photo_phash", "gigmarket:bob", float(want))
+    assert matches == by_hashes  # at radius 16 the hashes find the pair, at the same distance
+    assert "mirrored" in m.detail

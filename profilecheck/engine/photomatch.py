@@ -20,9 +20,11 @@ and the report have always read. Photos of the reference sets
 
 from __future__ import annotations
 
+import json
 import os
+from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +43,7 @@ from profilecheck.store.media import MediaStore
 __all__ = [
     "FACE_RADIUS",
     "HASH_RADIUS",
+    "MATCH_BATCH",
     "MAX_CANDIDATES",
     "PREP_CACHE",
     "VERIFY_BATCH",
@@ -63,6 +66,8 @@ MAX_CANDIDATES = 8
 FACE_RADIUS = 0.6
 #: Prepared photos kept by the verifier's cache (~1.4 MB each), per process.
 PREP_CACHE = 256
+#: Photos searched together by the matching stage (their signatures, ~2.3 KB each, held at once).
+MATCH_BATCH = 10_000
 #: Candidate pairs per verification task.
 VERIFY_BATCH = 256
 #: Bump when the verifier's decision changes: cached pair verdicts of another version are ignored.
@@ -93,69 +98,164 @@ def verified_photo_matches(
 
     ``map_fn`` runs the verifier's batches (:func:`verify_task`), e.g. a process pool's or a Dask
     client's ``map``; by default they run in this process. The results are the same either way.
+
+    Memory is bounded by :data:`MATCH_BATCH`, not by the number of photos: the store's rows are
+    read in passes. (1) New photos are added to the index (only their hashes are held until
+    the one ``add_many``) and the live photos are noted as 8-byte keys. (2) The photos are
+    searched :data:`MATCH_BATCH` at a time, their signatures parsed per batch. (3) The owners of
+    the few photos that matched, and the signatures of face-only pairs (whose distance in bits
+    is measured between the two signatures), are read back. The index itself (about 0.8 KB a
+    photo) is the one structure that grows with the store, as the store does.
     """
     out: dict[str, set[Match]] = defaultdict(set)
-    owners: dict[str, set[str]] = defaultdict(set)
-    records: dict[str, PhotoRecord] = {}
-    for pid, sha, sig_json, emb in store.photo_signature_rows():
-        owners[sha].add(pid)
-        records[sha] = (Signature.from_json(sig_json), np.asarray(emb, dtype=np.float32) if emb else None)
-    if not records:
-        return out
-    names = store.rowids_and_names(sorted({p for ps in owners.values() for p in ps}))
     index = PhotoIndex(store.workspace / "index", version=f"{INDEX_VERSION}/{VERIFY_VERSION}")
+    live = _LiveSet()
+
+    def new_photos() -> Iterator[tuple[str, list[int], np.ndarray | None]]:
+        for _pid, sha, sig_json, emb_json in store.photo_signature_texts():
+            live.add(sha)
+            if sha not in index.known:  # a photo indexed by an earlier scan is not parsed again
+                sig, emb = _parse(sig_json, emb_json)
+                yield sha, [h for _v, h in sig.stored()], emb
+
+    index.add_many(new_photos())
+    if not live.freeze():
+        return out
     cache = _PrepCache(store)
-    if cross_profile_enabled():
-        pairs = verified_photo_pairs(
-            index, records, cache, hash_radius, map_fn=map_fn, media_root=str(store.media.root)
+    cross = cross_profile_enabled()
+    # Reference sets (``profilecheck refs add``): small, held whole, indexed in memory.
+    ref_meta: dict[str, dict[str, Any]] = {}
+    ref_recs: dict[str, PhotoRecord] = {}
+    ref_index = PhotoIndex(None)
+    for r in store.iter_photo_refs():
+        ref_emb = r["features"].get("embedding")
+        ref_recs[r["sha256"]] = (
+            Signature.from_json(r["features"]["sig"]),
+            np.asarray(ref_emb, np.float32) if ref_emb else None,
         )
-    else:  # indexed for the reference sets below, not searched against each other
-        index.add_many((sha, [h for _v, h in sig.stored()], vec) for sha, (sig, vec) in sorted(records.items()))
-        pairs = {}
-    sigs = {sha: sig for sha, (sig, _e) in records.items()}
-    for (a, b), (bits, v) in pairs.items():
+        ref_meta[r["sha256"]] = r
+    ref_index.add_many((sha, [h for _v, h in sig.stored()], emb) for sha, (sig, emb) in ref_recs.items())
+    ref_sigs = {sha: sig for sha, (sig, _e) in ref_recs.items()}
+
+    pairs: dict[tuple[str, str], tuple[int, Verdict]] = {}
+    hits: dict[tuple[str, str], tuple[int, Verdict]] = {}
+    # Face-only candidates (64 bits) whose distance needs the other photo's signature: (probe, other).
+    pending: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
+    media_root = str(store.media.root)
+    if cross or ref_recs:
+        for records in _record_batches(store, MATCH_BATCH):
+            if cross:
+                found, new_pending = verified_photo_pairs(
+                    index, records, cache, hash_radius, map_fn=map_fn, media_root=media_root, live=live
+                )
+                for pk, (bits, v) in found.items():
+                    if pk not in pairs or bits < pairs[pk][0]:
+                        pairs[pk] = (bits, v)
+                for pk, dirs in new_pending.items():
+                    pending[pk] |= dirs
+            for sha, (psig, pemb) in sorted(records.items()) if ref_recs else ():
+                for ref_sha, bv in _candidates_verified(
+                    ref_index, sha, psig, pemb, cache, hash_radius, ref_sigs, keep_self=True
+                ).items():
+                    hits[(sha, ref_sha)] = bv
+    # ... and the other way: each reference photo's probes against the profile photos' index.
+    ref_pending: set[tuple[str, str]] = set()
+    for ref_sha, (rsig, remb) in ref_recs.items():
+        found_ref = _candidates_verified(index, ref_sha, rsig, remb, cache, hash_radius, None, keep_self=True)
+        for sha, (bits, v) in found_ref.items():
+            if sha in live and (sha, ref_sha) not in hits:
+                hits[(sha, ref_sha)] = (bits, v)
+                if bits >= 64:
+                    ref_pending.add((sha, ref_sha))
+
+    wanted = {sha for pk in pairs for sha in pk} | {sha for sha, _r in hits}
+    need_sig = {sha for dirs in pending.values() for pair in dirs for sha in pair} | {s for s, _r in ref_pending}
+    owners, sigs = _owners_and_signatures(store, wanted, need_sig)
+    for pk, dirs in pending.items():
+        bits, v = pairs[pk]
+        pairs[pk] = (min([bits] + [sigs[a].distance(sigs[b]) for a, b in sorted(dirs)]), v)
+    for sha, ref_sha in ref_pending:
+        bits, v = hits[(sha, ref_sha)]
+        hits[(sha, ref_sha)] = (ref_sigs[ref_sha].distance(sigs[sha]), v)
+    names = store.rowids_and_names(sorted({p for ps in owners.values() for p in ps}))
+    for (a, b), (bits, v) in sorted(pairs.items()):
         detail = _detail(v)
         for pa in owners[a]:
             for pb in owners[b]:
                 if pa != pb:
                     out[pa].add(Match("photo_phash", b, pb, names[pb][1], float(bits), detail))
                     out[pb].add(Match("photo_phash", a, pa, names[pa][1], float(bits), detail))
-
-    refs = list(store.iter_photo_refs())
-    if refs:
-        ref_index = PhotoIndex(None)
-        ref_meta: dict[str, dict[str, Any]] = {}
-        ref_sigs: dict[str, Signature] = {}
-        ref_adds: list[tuple[str, list[int], np.ndarray | None]] = []
-        for r in refs:
-            sig = Signature.from_json(r["features"]["sig"])
-            ref_emb = r["features"].get("embedding")
-            ref_adds.append(
-                (r["sha256"], [h for _v, h in sig.stored()], np.asarray(ref_emb, np.float32) if ref_emb else None)
-            )
-            ref_meta[r["sha256"]] = r
-            ref_sigs[r["sha256"]] = sig
-        ref_index.add_many(ref_adds)
-        hits: dict[tuple[str, str], tuple[int, Verdict]] = {}
-        for sha, (psig, pemb) in records.items():
-            found = _candidates_verified(ref_index, sha, psig, pemb, cache, hash_radius, ref_sigs, keep_self=True)
-            for ref_sha, bv in found.items():
-                hits[(sha, ref_sha)] = bv
-        # ... and the other way: each reference photo's probes against the profile photos' index.
-        for ref_sha, rsig in ref_sigs.items():
-            remb = ref_meta[ref_sha]["features"].get("embedding")
-            remb_arr = np.asarray(remb, np.float32) if remb else None
-            found = _candidates_verified(index, ref_sha, rsig, remb_arr, cache, hash_radius, sigs, keep_self=True)
-            for sha, (bits, v) in found.items():
-                if sha in records and (sha, ref_sha) not in hits:
-                    hits[(sha, ref_sha)] = (bits, v)
-        for (sha, ref_sha), (bits, v) in sorted(hits.items()):
-            r = ref_meta[ref_sha]
-            for pid in owners[sha]:
-                other = f"ref:{r['label']}:{ref_sha[:12]}"
-                out[pid].add(Match("photo_reference", r["label"], other, r["name"], float(bits), _detail(v)))
+    for (sha, ref_sha), (bits, v) in sorted(hits.items()):
+        r = ref_meta[ref_sha]
+        for pid in owners[sha]:
+            other = f"ref:{r['label']}:{ref_sha[:12]}"
+            out[pid].add(Match("photo_reference", r["label"], other, r["name"], float(bits), _detail(v)))
     index.save()
     return out
+
+
+class _LiveSet:
+    """The sha256s of the photos profiles use now, as sorted 8-byte prefixes (not a set of strings).
+
+    The index also holds photos no profile uses any more; a candidate counts only if live. Two
+    photos sharing a 64-bit prefix of their sha256 is a chance of about 10^-8 at 10^6 photos.
+    """
+
+    def __init__(self) -> None:
+        self._new = array("Q")
+        self.keys = np.zeros(0, dtype=np.uint64)
+
+    def add(self, sha: str) -> None:
+        self._new.append(int(sha[:16], 16))
+
+    def freeze(self) -> int:
+        """Sort what was added; returns how many distinct photos are live."""
+        self.keys = np.unique(np.frombuffer(self._new, dtype=np.uint64)) if len(self._new) else self.keys
+        self._new = array("Q")
+        return len(self.keys)
+
+    def __contains__(self, sha: object) -> bool:
+        if not isinstance(sha, str) or len(self.keys) == 0:
+            return False
+        key = np.uint64(int(sha[:16], 16))
+        i = int(np.searchsorted(self.keys, key))
+        return i < len(self.keys) and self.keys[i] == key
+
+
+def _parse(sig_json: str, emb_json: str | None) -> PhotoRecord:
+    sig = Signature.from_json(json.loads(sig_json))
+    return sig, (np.asarray(json.loads(emb_json), dtype=np.float32) if emb_json else None)
+
+
+def _record_batches(store: Store, size: int) -> Iterator[dict[str, PhotoRecord]]:
+    """The live photos' signatures, ``size`` photos at a time (a photo two profiles share may
+    come in two batches: searching it twice finds the same pairs)."""
+    batch: dict[str, PhotoRecord] = {}
+    for _pid, sha, sig_json, emb_json in store.photo_signature_texts():
+        if sha not in batch:
+            batch[sha] = _parse(sig_json, emb_json)
+            if len(batch) >= size:
+                yield batch
+                batch = {}
+    if batch:
+        yield batch
+
+
+def _owners_and_signatures(
+    store: Store, wanted: set[str], need_sig: set[str]
+) -> tuple[dict[str, set[str]], dict[str, Signature]]:
+    """One more pass over the rows: the profiles owning ``wanted`` photos, and the signatures of
+    ``need_sig`` (only those are parsed)."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    sigs: dict[str, Signature] = {}
+    if not wanted and not need_sig:
+        return owners, sigs
+    for pid, sha, sig_json, _emb in store.photo_signature_texts():
+        if sha in wanted:
+            owners[sha].add(pid)
+        if sha in need_sig and sha not in sigs:
+            sigs[sha] = Signature.from_json(json.loads(sig_json))
+    return owners, sigs
 
 
 def _detail(v: Verdict) -> str:
@@ -236,6 +336,8 @@ def _verify(index: PhotoIndex, a: str, b: str, cache: _PrepCache) -> Verdict | N
     if key in index.verified:
         d = index.verified[key]
         return Verdict(**d) if d.get("same") else None
+    if b < a:  # one direction per pair, whichever photo proposed it (compare is not exactly symmetric)
+        a, b = b, a
     pa, pb = cache.get(a), cache.get(b)
     if pa is None or pb is None:
         return None
@@ -286,26 +388,28 @@ def verified_photo_pairs(
     *,
     map_fn: MapFn | None = None,
     media_root: str | None = None,
-) -> dict[tuple[str, str], tuple[int, Verdict]]:
-    """Add new photos to ``index`` and return every verified same-photograph pair among ``records``.
+    live: Container[str] | None = None,
+) -> tuple[dict[tuple[str, str], tuple[int, Verdict]], dict[tuple[str, str], set[tuple[str, str]]]]:
+    """Every verified same-photograph pair between ``records`` (one batch, already in ``index``)
+    and the ``live`` photos (default: ``records``).
 
-    Returns ``{(sha_a, sha_b): (bits, verdict)}`` with ``sha_a < sha_b``; ``bits`` is the
-    smallest Hamming distance between their views (64 when only the faces proposed the pair).
-    Candidates are gathered first; the pairs not yet in the index's verdict cache are then
-    verified in batches of :data:`VERIFY_BATCH` through ``map_fn`` (each pair in the direction
-    the one-by-one order would have compared it, so the verdicts are the same), and read back.
+    Returns ``({(sha_a, sha_b): (bits, verdict)}, pending)`` with ``sha_a < sha_b``; ``bits`` is
+    the smallest Hamming distance between their views found by the index. A pair only the faces
+    proposed has 64 bits and is listed in ``pending`` as ``{pair: {(probe, other)}}``: its
+    distance is measured from the two signatures by the caller. Candidates are gathered first;
+    the pairs not yet in the index's verdict cache are then verified in batches of
+    :data:`VERIFY_BATCH` through ``map_fn`` (each pair in sha256 order, as :func:`_verify`
+    compares it, so the verdicts do not depend on the batches), and read back.
     """
-    index.add_many((sha, [h for _v, h in sig.stored()], emb) for sha, (sig, emb) in sorted(records.items()))
-    live = set(records)
-    sigs = {sha: sig for sha, (sig, _e) in records.items()}
+    alive: Container[str] = set(records) if live is None else live
     found = {sha: _candidates(index, sig, emb, hash_radius) for sha, (sig, emb) in sorted(records.items())}
     if media_root is not None:
         todo: dict[str, tuple[str, str]] = {}
         for sha in sorted(found):
             for other in sorted(found[sha]):
                 key = index.pair_key(sha, other)
-                if other != sha and key not in index.verified and key not in todo:
-                    todo[key] = (sha, other)
+                if other != sha and key not in index.verified and key not in todo and other in alive:
+                    todo[key] = (sha, other) if sha < other else (other, sha)
         if todo:
             keys = sorted(todo, key=lambda k: todo[k])  # grouped by first photo: the workers' caches hit
             batches = [keys[i : i + VERIFY_BATCH] for i in range(0, len(keys), VERIFY_BATCH)]
@@ -316,12 +420,14 @@ def verified_photo_pairs(
                     if rec is not None:  # unreadable: left for _verify, which says None the same way
                         index.verified[k] = rec
     pairs: dict[tuple[str, str], tuple[int, Verdict]] = {}
+    pending: dict[tuple[str, str], set[tuple[str, str]]] = defaultdict(set)
     for sha, (sig, emb) in sorted(records.items()):
-        verified = _candidates_verified(index, sha, sig, emb, cache, hash_radius, sigs, cands=found[sha])
+        cands = {o: b for o, b in found[sha].items() if o in alive}
+        verified = _candidates_verified(index, sha, sig, emb, cache, hash_radius, None, cands=cands)
         for other, (bits, v) in verified.items():
-            if other not in live:
-                continue
             pk = (sha, other) if sha < other else (other, sha)
+            if bits >= 64:
+                pending[pk].add((sha, other))
             if pk not in pairs or bits < pairs[pk][0]:
                 pairs[pk] = (bits, v)
-    return pairs
+    return pairs, dict(pending)

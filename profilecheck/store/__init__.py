@@ -727,6 +727,12 @@ class Store:
 
     def photo_signature_rows(self) -> Iterator[tuple[str, str, dict[str, list[str]], list[float] | None]]:
         """``(profile id, sha256, signature, face embedding or None)`` of every decoded photo, streaming."""
+        for pid, sha, sig, emb in self.photo_signature_texts():
+            yield pid, sha, json.loads(sig), (json.loads(emb) if emb else None)
+
+    def photo_signature_texts(self) -> Iterator[tuple[str, str, str, str | None]]:
+        """As :meth:`photo_signature_rows`, with the signature and embedding left as JSON text
+        (a caller that needs only some of them parses only those), by profile id."""
         cur = self.conn.execute(
             """SELECT a.profile_id, json_extract(j.value, '$.sha256'), json_extract(j.value, '$.sig'),
                       json_extract(j.value, '$.embedding')
@@ -735,8 +741,7 @@ class Store:
                ORDER BY a.profile_id"""
         )
         while rows := cur.fetchmany(5000):
-            for r in rows:
-                yield r[0], r[1], json.loads(r[2]), (json.loads(r[3]) if r[3] else None)
+            yield from ((r[0], r[1], r[2], r[3]) for r in rows)
 
     # -- reference photo sets ---------------------------------------------------------------
     def add_photo_refs(self, rows: Iterable[dict[str, Any]]) -> int:
