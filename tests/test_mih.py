@@ -165,7 +165,7 @@ def test_a_malformed_index_file_raises_and_the_photo_index_resets(tmp_path: Path
     with pytest.raises((ValueError, KeyError, OSError)):
         MultiIndex.load(path)
     again = PhotoIndex(root)
-    assert set() == again.known and 0 == len(again.hashes)
+    assert {} == again.known and 0 == len(again.hashes)
 
 
 def test_photo_index_hash_neighbours_uses_all_probes(tmp_path: Path) -> None:
