@@ -206,6 +206,13 @@ def test_lsh_candidates_expand_buckets_vectorised_and_set_big_ones_aside() -> No
     assert {tuple(p) for p in idx.candidate_pairs().tolist()} == want
     small, big = idx.candidates(max_bucket=8)
     assert big and all(len(g) > 8 for g in big) and {tuple(p) for p in small.tolist()} < want
+    # Filtered band by band on the signature estimate: the same pairs as filtering afterwards.
+    est = jaccard_estimates(idx.sigs, small, idx.sig_bits)
+    for cut in np.quantile(est, [0.5, 0.9]).tolist():
+        kept, big2 = idx.candidates(max_bucket=8, min_estimate=cut)
+        assert 0 < len(kept) < len(small)
+        assert kept.tolist() == small[est >= cut].tolist()
+        assert [g.tolist() for g in big2] == [g.tolist() for g in big]
 
 
 def test_template_join_is_bounded_on_big_buckets(scanned_copy: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -351,7 +351,7 @@ def _template_matches(store: Store, out: dict[str, set[Match]], names: Mapping[s
     """
     idx = sync_text_index(store)
     slack = TEMPLATE_JACCARD - 0.15
-    small, big = idx.candidates(TEMPLATE_BUCKET_CAP)
+    small, big = idx.candidates(TEMPLATE_BUCKET_CAP, min_estimate=slack)  # filtered band by band
     rows = np.concatenate([small, leader_pairs(idx.sigs, big, slack, idx.sig_bits, TEMPLATE_LEADERS)])
     if not len(rows):
         return

@@ -484,12 +484,18 @@ class LSHIndex:
         """Every pair of live documents that share a band key: ``(m, 2)`` rows, deduplicated."""
         return self.candidates()[0]
 
-    def candidates(self, max_bucket: int | None = None) -> tuple[np.ndarray, list[np.ndarray]]:
+    def candidates(
+        self, max_bucket: int | None = None, *, min_estimate: float | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Candidate pairs from the band buckets, with the oversized buckets set aside.
 
         Args:
             max_bucket: buckets of more live documents than this are not expanded into all
                 their pairs (``None``: every bucket is).
+            min_estimate: keep only pairs whose signature estimate (:func:`jaccard_estimates`)
+                reaches this, filtered band by band: the same pairs as filtering the result,
+                without holding every band's raw pairs at once (at 10^5 bios of the scale
+                sample 5.4 million raw pairs of which 7% pass; they grow faster than the texts).
 
         Returns:
             ``(pairs, big)``: ``pairs`` the ``(m, 2)`` int64 rows ``(row_a, row_b)``, ``row_a <
@@ -531,7 +537,11 @@ class LSHIndex:
             first = np.repeat(pos, after)
             second = _ragged(pos + 1, after)
             a, c = r[first], r[second]
-            found.append(np.stack([np.minimum(a, c), np.maximum(a, c)], axis=1))
+            del pos, after, first, second
+            pairs = np.stack([np.minimum(a, c), np.maximum(a, c)], axis=1)
+            if min_estimate is not None:
+                pairs = pairs[jaccard_estimates(self.sigs, pairs, self.sig_bits) >= min_estimate]
+            found.append(pairs)
         if not found:
             return empty, big
         return unique_rows(np.concatenate(found)), big
