@@ -209,6 +209,11 @@ class Evidence:
     detail: str
     refs: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Pickled by value: the dataclass default for frozen slots classes calls ``fields()`` per
+        # object, which made unpickling the workers' verdicts a fifth of the driver's time at 10^6.
+        return (Evidence, (self.signal, self.code, self.status, self.strength, self.detail, self.refs))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "signal": self.signal,
@@ -253,6 +258,9 @@ class Verdict:
         """The evidence that moved the score, strongest first."""
         hits = [e for e in self.evidence if e.status is Status.HIT]
         return tuple(sorted(hits, key=lambda e: -e.strength))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Verdict, (self.profile_id, self.score, self.p_fake, self.label, self.evidence))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -100,3 +100,18 @@ def test_process_pool_equals_serial(sample_dir: Path, tmp_path: Path, scanned_wo
     with Store(scanned_workspace) as store:
         serial = {v.profile_id: v.to_dict() for v in store.iter_verdicts()}
     assert serial == pooled
+
+
+def test_verdicts_pickle_by_value() -> None:
+    """Verdicts cross process boundaries (pool, Dask): they round-trip through pickle unchanged,
+    enums included, by the classes' own ``__reduce__``."""
+    import pickle
+
+    from profilecheck.model import Evidence, Label, Status, Verdict
+
+    status = [Status.MISS, Status.HIT]
+    ev = tuple(Evidence(f"s{k}", f"C{k}", status[k % 2], k / 3, f"d{k}", (f"r{k}",)) for k in range(5))
+    v = Verdict("gigmarket:ann", 42, 0.61, Label.REVIEW, ev)
+    back = pickle.loads(pickle.dumps([v, v.evidence[0]]))
+    assert back == [v, v.evidence[0]]
+    assert back[0].label is Label.REVIEW and back[0].evidence[1].status is Status.HIT
