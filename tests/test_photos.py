@@ -237,7 +237,10 @@ def test_photo_index_persists_and_caches_verdicts(tmp_path: Path) -> None:
     idx.add("a" * 64, [1, 2, 3], None)
     idx.add("b" * 64, [7], np.zeros(128, np.float32))
     idx.verified[idx.pair_key("b" * 64, "a" * 64)] = {"same": False}
+    (tmp_path / "index").mkdir()
+    (tmp_path / "index" / "photo_rows.npy").write_bytes(b"left by photo-index@2")
     idx.save()
+    assert not (tmp_path / "index" / "photo_rows.npy").exists()
     back = PhotoIndex(tmp_path / "index")
     assert {"a" * 64, "b" * 64} == set(back.known)
     assert {"a" * 64: 1} == back.hash_neighbours([0], radius=1)

@@ -198,7 +198,9 @@ class _LiveSet:
     """The sha256s of the photos profiles use now, as sorted 8-byte prefixes (not a set of strings).
 
     The index also holds photos no profile uses any more; a candidate counts only if live. Two
-    photos sharing a 64-bit prefix of their sha256 is a chance of about 10^-8 at 10^6 photos.
+    photos sharing a 64-bit prefix of their sha256 is a chance of about 10^-8 at 10^6 photos,
+    and harmless: a dead photo taken for live costs one verification, then has no owner to
+    match.
     """
 
     def __init__(self) -> None:

@@ -114,6 +114,8 @@ class PhotoIndex:
         _save_npy(self.root / "face_owner.npy", np.frombuffer(self.face_owner, dtype=np.int32))
         _write(self.root / "verified.json", json.dumps(self.verified, sort_keys=True))
         _write(self.root / "meta.json", json.dumps({"version": self.version, "photos": len(self.photos)}))
+        for legacy in _LEGACY_FILES:  # photo-index@2 kept a sha256 per row: up to 64 bytes a hash
+            (self.root / legacy).unlink(missing_ok=True)
 
     # -- content ----------------------------------------------------------------------------
     def add(self, sha256: str, hashes: Iterable[int], embedding: np.ndarray | None) -> bool:
@@ -203,6 +205,8 @@ class PhotoIndex:
         return f"{a}:{b}" if a < b else f"{b}:{a}"
 
 
+#: Files of older index versions, removed when the index is saved.
+_LEGACY_FILES = ("photo_rows.npy", "face_rows.npy")
 #: Rows converted at a time when the sha256 table is saved or loaded.
 _CHUNK = 65_536
 
