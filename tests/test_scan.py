@@ -115,3 +115,19 @@ def test_verdicts_pickle_by_value() -> None:
     back = pickle.loads(pickle.dumps([v, v.evidence[0]]))
     assert back == [v, v.evidence[0]]
     assert back[0].label is Label.REVIEW and back[0].evidence[1].status is Status.HIT
+
+
+def test_verdict_rows_store_what_verdicts_store(db: Store, make_profile) -> None:  # type: ignore[no-untyped-def]
+    """A scan's workers hand the driver verdicts as stored rows (evidence already JSON): saved
+    either way, a verdict reads back equal, and the count of saved rows is returned."""
+    from profilecheck.model import Evidence, Label, Status, Verdict
+    from profilecheck.store import verdict_row
+
+    ev = (Evidence("photo_reuse", "PHOTO_REUSED_ACROSS_PROFILES", Status.HIT, 2.5, "same photo", ("x:1#a",)),)
+    db.upsert_profiles([make_profile("ann"), make_profile("bob")], source="test")
+    a = Verdict("gigmarket:ann", 12, 0.93, Label.LIKELY_FAKE, ev)
+    b = Verdict("gigmarket:bob", 97, 0.01, Label.LIKELY_GENUINE, ())
+    assert 1 == db.save_verdicts([(a, "h1")])
+    assert 2 == db.save_verdict_rows([verdict_row(b, "h2"), verdict_row(a, "h3")])
+    assert [a, b] == list(db.iter_verdicts(order="id"))
+    assert {"gigmarket:ann": "h3", "gigmarket:bob": "h2"} == db.verdict_hashes()

@@ -30,7 +30,7 @@ from profilecheck.logs import get_logger
 from profilecheck.model import Profile, Verdict
 from profilecheck.scoring import DEFAULT_PRIOR, score
 from profilecheck.signals import Context, Match, all_signals, signals_fingerprint
-from profilecheck.store import Store
+from profilecheck.store import Store, verdict_row
 from profilecheck.store.screening import list_fingerprint
 
 __all__ = ["ProcessRunner", "Runner", "ScanStats", "analyse_batch", "make_runner", "scan", "score_batch"]
@@ -253,7 +253,8 @@ def scan(
 
 
 def score_batch(args: tuple[Any, ...]) -> list[Any]:
-    """The per-partition scoring function: for each item, ``(verdict, input hash)`` or ``None`` if unchanged."""
+    """The per-partition scoring function: for each item, the verdict as the store keeps it
+    (:func:`~profilecheck.store.verdict_row`, evidence already JSON) or ``None`` if unchanged."""
     items, fingerprint, prior, weights, when = args[:5]
     settings: dict[str, Any] = args[5] if len(args) > 5 else {}  # type: ignore[misc]
     out: list[Any] = []
@@ -267,7 +268,7 @@ def score_batch(args: tuple[Any, ...]) -> list[Any]:
             continue
         profile = Profile.model_validate_json(it["data"])
         ctx = Context(features=features, matches=tuple(ms), cluster=cl, settings=settings, now=when)
-        out.append((evaluate(profile, ctx, prior=prior, weights=weights), h))
+        out.append(verdict_row(evaluate(profile, ctx, prior=prior, weights=weights), h))
     return out
 
 
@@ -348,7 +349,7 @@ def _scan(
         changed = [r for r in results if r is not None]
         stats.unchanged += len(results) - len(changed)
         if changed:
-            stats.scored += store.save_verdicts(changed)
+            stats.scored += store.save_verdict_rows(changed)
         if progress:
             progress("score", seen, total)
     stats.per_label = store.label_counts()

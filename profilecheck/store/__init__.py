@@ -24,7 +24,17 @@ from profilecheck.errors import StorageError
 from profilecheck.model import Evidence, Label, Profile, Verdict
 from profilecheck.store.media import MediaStore
 
-__all__ = ["DB_NAME", "DERIVED_CACHE_DIRS", "MIGRATIONS", "AnalysisRow", "MediaStore", "PurgeReport", "Store"]
+__all__ = [
+    "DB_NAME",
+    "DERIVED_CACHE_DIRS",
+    "MIGRATIONS",
+    "AnalysisRow",
+    "MediaStore",
+    "PurgeReport",
+    "Store",
+    "VerdictRow",
+    "verdict_row",
+]
 
 DB_NAME = "profilecheck.sqlite"
 #: Workspace folders that only cache what can be rebuilt from the database or the web (the text
@@ -782,23 +792,23 @@ class Store:
         return {r[0]: r[1] for r in self.conn.execute("SELECT profile_id, input_hash FROM verdicts")}
 
     def save_verdicts(self, rows: Iterable[tuple[Verdict, str]]) -> int:
+        """Store ``(verdict, input hash)`` pairs; returns how many."""
+        return self.save_verdict_rows(verdict_row(v, h) for v, h in rows)
+
+    def save_verdict_rows(self, rows: Iterable[VerdictRow]) -> int:
+        """Store verdicts already made into rows (:func:`verdict_row`, e.g. by a scan's workers,
+        so that the driver neither unpickles evidence objects nor encodes their JSON)."""
         now = _now()
         n = 0
-        with self.transaction() as c:
-            for v, input_hash in rows:
-                c.execute(
-                    "INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?,?,?,?)",
-                    (
-                        v.profile_id,
-                        input_hash,
-                        v.score,
-                        v.p_fake,
-                        str(v.label),
-                        json.dumps([e.to_dict() for e in v.evidence]),
-                        now,
-                    ),
-                )
+
+        def stamped() -> Iterator[tuple[Any, ...]]:
+            nonlocal n
+            for r in rows:
                 n += 1
+                yield (*r, now)
+
+        with self.transaction() as c:
+            c.executemany("INSERT OR REPLACE INTO verdicts VALUES (?,?,?,?,?,?,?)", stamped())
         return n
 
     def get_verdict(self, pid: str) -> Verdict | None:
@@ -996,6 +1006,15 @@ class Store:
 def _without_rowid(c: sqlite3.Connection, table: str) -> bool:
     sql = c.execute("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (table,)).fetchone()
     return bool(sql and "WITHOUT ROWID" in sql[0].upper())
+
+
+#: A verdict as the verdicts table stores it: id, input hash, score, p_fake, label, evidence JSON.
+VerdictRow = tuple[str, str, int, float, str, str]
+
+
+def verdict_row(v: Verdict, input_hash: str) -> VerdictRow:
+    """The stored form of a verdict (the inverse of :func:`_verdict`, with the input hash)."""
+    return (v.profile_id, input_hash, v.score, v.p_fake, str(v.label), json.dumps([e.to_dict() for e in v.evidence]))
 
 
 def _verdict(r: sqlite3.Row) -> Verdict:
