@@ -325,6 +325,20 @@ def _ring_member(rng: random.Random, i: int, ring: dict[str, Any], m: int) -> tu
     return rec, _HOWS[m % len(_HOWS)]
 
 
+def _ring_phone(unit: int, ring: int) -> str:
+    """A ring's own phone: a fictional ``555-01XX`` number under one of 800 area codes.
+
+    Each ring gets a different number (up to 80,000 rings, i.e. 10^7 profiles). An earlier version
+    drew it from only 100 numbers, so distinct rings shared phones at a rate growing with the
+    square of the sample (63 profiles a number at 10^6), which no real marketplace looks like.
+
+    >>> _ring_phone(0, 0), _ring_phone(0, 1), _ring_phone(10, 0)
+    ('+1 200 555 0100', '+1 200 555 0101', '+1 201 555 0100')
+    """
+    g = unit * 10 + ring
+    return f"+1 {200 + g // 100 % 800:03d} 555 01{g % 100:02d}"
+
+
 def _unit_layout(seed: int, unit: int, n: int) -> list[tuple[int, int] | None]:
     """For each profile of a unit: ``(ring, member)`` or ``None`` for a genuine profile."""
     rng = random.Random(_seed(seed, 0x1A70, unit))
@@ -373,7 +387,9 @@ def _write_unit(args: tuple[str, int, int, int, int]) -> tuple[int, int, int]:
                         "role": rr.choice(ROLES),
                         "skills": rr.sample(SKILLS, 2),
                         "wallet": "0x" + "".join(rr.choice("0123456789abcdef") for _ in range(40)),
-                        "phone": f"+1 415 555 {rr.randrange(100, 200):04d}",
+                        # The old draw from 100 numbers, kept (and dropped) so that every other
+                        # byte of the sample stays as it was: only the phones changed.
+                        "phone": _ring_phone(unit, r) if rr.randrange(100, 200) else "",
                         "domain": f"{rr.choice(['apex', 'nova', 'bright', 'sigma', 'zen'])}{unit}x{r}.example",
                         "photo": _compose(bases, rr),
                     }
