@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._util import PeakRSS, load_note
+from benchmarks._util import PeakRSS, evict_from_page_cache, load_note
 
 DEFAULT_DIR = Path("build/bench")
 
@@ -59,6 +59,7 @@ def _fresh_copy(base: Path, dst: Path) -> None:
     shutil.rmtree(dst, ignore_errors=True)
     dst.mkdir(parents=True)
     shutil.copy2(base / DB_NAME, dst / DB_NAME)
+    evict_from_page_cache(base / DB_NAME)  # the scan reads the copy, never the base
     (dst / "media").symlink_to((base / "media").resolve())
 
 
@@ -96,6 +97,8 @@ def bench(sizes: list[int], engines: list[str], repeats: int, root: Path, worker
     for size in sizes:
         print(f"size {size}:")
         base = _prepare(root, size)
+        gone = evict_from_page_cache(root / f"sample-{size}")  # generated input: a scan never reads it
+        print(f"  dropped the sample's {gone / 1e9:.1f} GB from the page cache (not read by a scan)")
         med: dict[str, dict[str, float]] = {}
         # Rounds alternate the engines (E1 E2 E3, E1 E2 E3 ...), so that a change in the machine's
         # load during the run falls on every engine alike.

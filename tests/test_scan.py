@@ -5,6 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
+import profilecheck.store as store_module
 from profilecheck.engine import scan
 from profilecheck.importers import import_file
 from profilecheck.model import Label, Status
@@ -91,15 +94,49 @@ def test_changed_profile_rescored_only_with_its_links(scanned_copy: Path, sample
     assert 1 == stats.scored
 
 
-def test_process_pool_equals_serial(sample_dir: Path, tmp_path: Path, scanned_workspace: Path) -> None:
-    """The process-pool engine gives the same verdicts as the serial one."""
+def _schema(store: Store) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in store.conn.execute("SELECT name, sql FROM sqlite_master ORDER BY name")]
+
+
+def test_process_pool_equals_serial(
+    sample_dir: Path, tmp_path: Path, scanned_workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process-pool engine gives the same verdicts as the serial one; this run also takes the
+    bulk-analysis path (artifact index dropped, then built again), which changes neither the
+    verdicts nor the schema."""
+    monkeypatch.setattr(store_module, "BULK_ANALYSIS_MIN", 1)
     with Store(tmp_path / "pool") as store:
         import_file(store, sample_dir / "profiles.jsonl")
+        before = _schema(store)
         scan(store, engine="process", workers=2, now=SAMPLE_NOW)
         pooled = {v.profile_id: v.to_dict() for v in store.iter_verdicts()}
+        assert _schema(store) == before
     with Store(scanned_workspace) as store:
         serial = {v.profile_id: v.to_dict() for v in store.iter_verdicts()}
+        assert _schema(store) == before
     assert serial == pooled
+
+
+def test_bulk_analysis_drops_the_artifact_index_and_a_killed_run_gets_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def indexes(store: Store) -> set[str]:
+        return {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+
+    with Store(tmp_path / "ws") as store:
+        assert "artifacts_kind_value" in indexes(store)
+        with store.bulk_analysis(10) as bulk:  # small: the index stays
+            assert not bulk and "artifacts_kind_value" in indexes(store)
+        monkeypatch.setattr(store_module, "BULK_ANALYSIS_MIN", 1)
+        with store.bulk_analysis(10) as bulk:
+            assert bulk and "artifacts_kind_value" not in indexes(store)
+        assert "artifacts_kind_value" in indexes(store)
+        with pytest.raises(RuntimeError), store.bulk_analysis(10):
+            raise RuntimeError("killed mid-run")
+        assert "artifacts_kind_value" not in indexes(store)  # a dead run cannot build it ...
+    with Store(tmp_path / "ws") as store:
+        assert "artifacts_kind_value" in indexes(store)  # ... the next store opened does
+        assert store.ensure_indexes() == []
 
 
 def test_verdicts_pickle_by_value() -> None:

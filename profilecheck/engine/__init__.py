@@ -159,12 +159,13 @@ def _analyse_stage(store: Store, runner: Runner, batch: int, progress: Progress 
         for i in range(0, len(pending), size):
             yield [(data, h, media_root) for _pid, h, data in store.iter_profiles(pending[i : i + size])]
 
-    for results in _pipelined(runner, analyse_batch, tasks(), depth=runner.workers * 2 + 1):
-        store.save_analyses(results)
-        done += len(results)
-        errors += sum(1 for r in results if r["errors"])
-        if progress:
-            progress("analyse", done, len(pending))
+    with store.bulk_analysis(len(pending)):
+        for results in _pipelined(runner, analyse_batch, tasks(), depth=runner.workers * 2 + 1):
+            store.save_analyses(results)
+            done += len(results)
+            errors += sum(1 for r in results if r["errors"])
+            if progress:
+                progress("analyse", done, len(pending))
     return done, errors
 
 
