@@ -48,3 +48,20 @@ def test_media_content_addressed(db: Store) -> None:
     assert db.media.path(sha).name == sha
     with pytest.raises(ValueError, match="sha256"):
         db.media.path("../../etc/passwd")
+
+
+def test_scan_batches_in_storage_order_cover_every_profile(db: Store, make_profile) -> None:  # type: ignore[no-untyped-def]
+    """Batches follow storage order (ids imported out of order), each profile exactly once."""
+    handles = ["m", "c", "x", "a", "k", "b", "z"]
+    db.upsert_profiles([make_profile(h) for h in handles], "t")
+    db.reset_matches()
+    batches = list(db.iter_scan_batches(3))
+    assert [3, 3, 1] == [len(b) for b in batches]
+    assert [f"gigmarket:{h}" for h in handles] == [it["id"] for b in batches for it in b]
+
+
+def test_label_counts_read_the_label_index(db: Store) -> None:
+    """Counting verdicts per label reads the small label index, not the verdicts and their evidence."""
+    sql = "EXPLAIN QUERY PLAN SELECT label, count(*) FROM verdicts GROUP BY label"
+    plan = " ".join(str(r[-1]) for r in db.conn.execute(sql))
+    assert "COVERING INDEX verdicts_label" in plan

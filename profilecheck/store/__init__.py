@@ -235,6 +235,12 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         );
         """,
     ),
+    (
+        # A scan ends by counting its verdicts per label. Without this index that read the whole
+        # verdicts table (evidence included: 3.9 GB at 10^6 profiles, 64 s when not cached).
+        "0007_verdicts_label",
+        "CREATE INDEX IF NOT EXISTS verdicts_label ON verdicts(label);",
+    ),
 )
 
 
@@ -720,21 +726,27 @@ class Store:
         return int(self.conn.execute("SELECT count(*) FROM temp.scan_matches").fetchone()[0])
 
     def iter_scan_batches(self, batch: int) -> Iterator[list[dict[str, Any]]]:
-        """Profiles in id order, ``batch`` at a time, each with what scoring reads.
+        """Profiles in rowid (storage) order, ``batch`` at a time, each with what scoring reads.
 
         Each item: ``id``, ``content_hash``, ``data`` (profile JSON), ``features`` (JSON text or
         ``None``), ``matches`` (rows ``(kind, value, other_id, other_name, distance, detail)``,
         sorted) and ``verdict_hash`` (of the stored verdict, or ``None``). Memory is bounded by
         the batch, whatever the size of the store.
+
+        Storage order, not id order: ids are not imported in order, so reading by id fetched
+        each profile's row from a random page (at 10^6 profiles, 2 GB of them, mostly not in the
+        page cache). Read in storage order, the 500-profile batches of a 10^6 store came 1.7x
+        faster (benchmarks/README.md).
         """
-        last = ""
+        last = 0
         while True:
             rows = self.conn.execute(
-                "SELECT rowid, id, content_hash, data FROM profiles WHERE id > ? ORDER BY id LIMIT ?", (last, batch)
+                "SELECT rowid, id, content_hash, data FROM profiles WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (last, batch),
             ).fetchall()
             if not rows:
                 return
-            last = rows[-1][1]
+            last = rows[-1][0]
             ids = [r[1] for r in rows]
             marks = ",".join("?" * len(ids))
             feats = dict(
