@@ -21,6 +21,7 @@ from rich.table import Table
 from profilecheck import __version__
 from profilecheck.errors import InputError, ProfileCheckError
 from profilecheck.model import Label, Status, profile_json_schema
+from profilecheck.store import GROUP_COMMIT_ROWS
 
 app = typer.Typer(
     name="profilecheck",
@@ -112,7 +113,10 @@ def scan(
         str, typer.Option(help="serial, process (a local process pool) or dask (dask.distributed).")
     ] = "serial",
     workers: Annotated[int | None, typer.Option(help="Process-pool or LocalCluster size (default: CPUs).")] = None,
-    batch: Annotated[int, typer.Option(help="Profiles per transaction.")] = 200,
+    batch: Annotated[int, typer.Option(help="Profiles per task handed to a worker.")] = 200,
+    commit_every: Annotated[
+        int, typer.Option(help="Rows written per commit; a killed scan resumes after the last commit.")
+    ] = GROUP_COMMIT_ROWS,
     scheduler: Annotated[
         str | None, typer.Option(help="Dask scheduler address (tcp://host:8786); default: a LocalCluster.")
     ] = None,
@@ -128,7 +132,15 @@ def scan(
                 tasks[stage] = prog.add_task(stage, total=total)
             prog.update(tasks[stage], completed=done, total=total)
 
-        stats = run_scan(store, engine=engine, workers=workers, batch=batch, progress=progress, scheduler=scheduler)
+        stats = run_scan(
+            store,
+            engine=engine,
+            workers=workers,
+            batch=batch,
+            commit_every=commit_every,
+            progress=progress,
+            scheduler=scheduler,
+        )
     if not stats.changed_anything:
         console.print(f"nothing to do: {stats.profiles} profiles, all up to date")
     else:

@@ -33,7 +33,7 @@ def _count(db: Path, table: str) -> int:
 
 
 def _scan_cmd(ws: Path) -> list[str]:
-    return [sys.executable, "-m", "profilecheck", "scan", "-w", str(ws), "--batch", "5"]
+    return [sys.executable, "-m", "profilecheck", "scan", "-w", str(ws), "--batch", "5", "--commit-every", "5"]
 
 
 @pytest.mark.parametrize("kill_in", ["analysis", "scoring"])

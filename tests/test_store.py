@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,46 @@ def test_label_counts_read_the_label_index(db: Store) -> None:
     sql = "EXPLAIN QUERY PLAN SELECT label, count(*) FROM verdicts GROUP BY label"
     plan = " ".join(str(r[-1]) for r in db.conn.execute(sql))
     assert "COVERING INDEX verdicts_label" in plan
+
+
+def _committed_verdicts(ws: Path) -> int:
+    """Verdicts another connection sees (what a killed scan would leave)."""
+    import sqlite3
+
+    con = sqlite3.connect(ws / "profilecheck.sqlite")
+    try:
+        return int(con.execute("SELECT count(*) FROM verdicts").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_grouped_commits_commit_every_n_rows_and_keep_each_write_whole(tmp_path: Path, make_profile) -> None:  # type: ignore[no-untyped-def]
+    """Inside a group, writes become visible to other connections once ``rows`` rows are written
+    and at the end; a write that fails is undone alone, and the rows before it are still committed."""
+    ws = tmp_path / "ws"
+    with Store(ws) as s:
+        s.upsert_profiles([make_profile(f"u{i}") for i in range(12)], "t")
+        ids = sorted(s.profile_ids())
+        rows = [(pid, "h", 50, 0.5, "review", "[]") for pid in ids]
+        with pytest.raises(RuntimeError, match="boom"), s.grouped_commits(4) as wrote:
+            wrote(s.save_verdict_rows(rows[0:3]))
+            assert 0 == _committed_verdicts(ws)  # 3 < 4 rows: not committed yet
+            wrote(s.save_verdict_rows(rows[3:5]))
+            assert 5 == _committed_verdicts(ws)  # 5 >= 4: committed
+            wrote(s.save_verdict_rows(rows[5:6]))
+
+            def failing() -> Iterator[tuple[str, str, int, float, str, str]]:
+                yield rows[6]
+                raise RuntimeError("boom")
+
+            s.save_verdict_rows(failing())  # row 6 is written, then its write fails: undone
+        assert not s.conn.in_transaction
+        assert 6 == _committed_verdicts(ws)  # rows 0-5 kept, the failed write's row 6 undone
+        assert {r[0] for r in s.conn.execute("SELECT profile_id FROM verdicts")} == set(ids[:6])
+        with s.grouped_commits(100) as wrote:  # the end of a group commits what it holds
+            wrote(s.save_verdict_rows(rows[6:]))
+            assert 6 == _committed_verdicts(ws)
+        assert 12 == _committed_verdicts(ws)
+        with s.transaction() as c:  # outside a group, transactions are plain again
+            c.execute("DELETE FROM verdicts")
+        assert 0 == _committed_verdicts(ws)

@@ -1,8 +1,9 @@
 """The scan: analyse new or changed profiles, match across profiles, score what changed.
 
 The same per-profile function (:func:`profilecheck.analysis.analyse_json`) runs serially or in
-a local process pool; results are equal either way. Each batch commits in one transaction, so
-a killed scan resumes where it stopped: profiles already analysed or scored with the same
+a local process pool; results are equal either way. Each batch's writes are whole, and they are
+committed every ``commit_every`` rows (:meth:`~profilecheck.store.Store.grouped_commits`), so
+a killed scan resumes after the last commit: profiles already analysed or scored with the same
 inputs are skipped, and a second scan on an unchanged store does nothing and says so.
 """
 
@@ -30,7 +31,7 @@ from profilecheck.logs import get_logger
 from profilecheck.model import Profile, Verdict
 from profilecheck.scoring import DEFAULT_PRIOR, score
 from profilecheck.signals import Context, Match, all_signals, signals_fingerprint
-from profilecheck.store import Store, verdict_row
+from profilecheck.store import GROUP_COMMIT_ROWS, Store, verdict_row
 from profilecheck.store.screening import list_fingerprint
 
 __all__ = ["ProcessRunner", "Runner", "ScanStats", "analyse_batch", "make_runner", "scan", "score_batch"]
@@ -146,7 +147,9 @@ def analyse_batch(args: list[tuple[str, str, str]]) -> list[dict[str, Any]]:
     return [analyse_json(a) for a in args]
 
 
-def _analyse_stage(store: Store, runner: Runner, batch: int, progress: Progress | None) -> tuple[int, int]:
+def _analyse_stage(
+    store: Store, runner: Runner, batch: int, commit_every: int, progress: Progress | None
+) -> tuple[int, int]:
     pending = store.pending_analysis(ANALYSIS_VERSION)
     media_root = str(store.media.root)
     done = errors = 0
@@ -159,9 +162,9 @@ def _analyse_stage(store: Store, runner: Runner, batch: int, progress: Progress 
         for i in range(0, len(pending), size):
             yield [(data, h, media_root) for _pid, h, data in store.iter_profiles(pending[i : i + size])]
 
-    with store.bulk_analysis(len(pending)):
+    with store.bulk_analysis(len(pending)), store.grouped_commits(commit_every) as wrote:
         for results in _pipelined(runner, analyse_batch, tasks(), depth=runner.workers * 2 + 1):
-            store.save_analyses(results)
+            wrote(store.save_analyses(results))
             done += len(results)
             errors += sum(1 for r in results if r["errors"])
             if progress:
@@ -213,6 +216,7 @@ def scan(
     engine: str = "serial",
     workers: int | None = None,
     batch: int = 200,
+    commit_every: int = GROUP_COMMIT_ROWS,
     prior: float = DEFAULT_PRIOR,
     weights: Mapping[str, float] | None = None,
     now: datetime | None = None,
@@ -226,7 +230,9 @@ def scan(
         store: the store to scan.
         engine: ``serial``, ``process`` (a local process pool) or ``dask`` (dask.distributed).
         workers: pool size (default: the CPUs available).
-        batch: profiles per transaction.
+        batch: profiles per task (a worker's unit of work; each task's writes are whole).
+        commit_every: rows written per commit (at least one task's): a killed scan loses at
+            most this many, and resumes after them.
         prior: base rate of fakes for scoring.
         weights: per reason code strengths (from ``calibrate``).
         now: the time signals measure ages against (default: now).
@@ -243,11 +249,13 @@ def scan(
             weights, prior = cal.weights, cal.prior
     if batch < 1:
         raise ValueError(f"batch must be positive, got {batch}")
+    if commit_every < 1:
+        raise ValueError(f"commit_every must be positive, got {commit_every}")
     if workers is None:
         workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     runner = make_runner(engine, workers, scheduler)
     try:
-        stats = _scan(store, runner, batch, prior, weights, now, progress)
+        stats = _scan(store, runner, batch, commit_every, prior, weights, now, progress)
     finally:
         runner.close()
     return stats
@@ -314,6 +322,7 @@ def _scan(
     store: Store,
     runner: Runner,
     batch: int,
+    commit_every: int,
     prior: float,
     weights: Mapping[str, float] | None,
     now: datetime | None,
@@ -322,7 +331,7 @@ def _scan(
     run = store.start_run("scan")
     stats = ScanStats(profiles=store.count_profiles(), engine=runner.name)
     t0 = time.perf_counter()
-    stats.analysed, stats.errors = _analyse_stage(store, runner, batch, progress)
+    stats.analysed, stats.errors = _analyse_stage(store, runner, batch, commit_every, progress)
     t1 = time.perf_counter()
     if progress:
         progress("match", 0, 1)
@@ -345,14 +354,17 @@ def _scan(
         (_with_clusters(items, member_of), fingerprint, prior, w, when, settings)
         for items in store.iter_scan_batches(batch)
     )
-    for results in _pipelined(runner, score_batch, args, depth=runner.workers * 2 + 1):
-        seen += len(results)
-        changed = [r for r in results if r is not None]
-        stats.unchanged += len(results) - len(changed)
-        if changed:
-            stats.scored += store.save_verdict_rows(changed)
-        if progress:
-            progress("score", seen, total)
+    with store.grouped_commits(commit_every) as wrote:
+        for results in _pipelined(runner, score_batch, args, depth=runner.workers * 2 + 1):
+            seen += len(results)
+            changed = [r for r in results if r is not None]
+            stats.unchanged += len(results) - len(changed)
+            if changed:
+                n = store.save_verdict_rows(changed)
+                stats.scored += n
+                wrote(n)
+            if progress:
+                progress("score", seen, total)
     stats.per_label = store.label_counts()
     t3 = time.perf_counter()
     stats.seconds = {"analyse": round(t1 - t0, 3), "match": round(t2 - t1, 3), "score": round(t3 - t2, 3)}
