@@ -109,23 +109,3 @@ def test_grouped_commits_commit_every_n_rows_and_keep_each_write_whole(tmp_path:
         with s.transaction() as c:  # outside a group, transactions are plain again
             c.execute("DELETE FROM verdicts")
         assert 0 == _committed_verdicts(ws)
-
-
-def test_new_store_uses_large_pages_and_an_old_one_keeps_its_own(tmp_path: Path) -> None:
-    """A new database gets PAGE_SIZE pages; opening one made with 4 KiB pages leaves it as it is."""
-    import sqlite3
-
-    from profilecheck.store import PAGE_SIZE
-
-    with Store(tmp_path / "new") as s:
-        assert PAGE_SIZE == s.conn.execute("PRAGMA page_size").fetchone()[0] == 16384
-    old = tmp_path / "old"
-    old.mkdir()
-    con = sqlite3.connect(old / "profilecheck.sqlite")
-    con.execute("PRAGMA page_size=4096")
-    con.execute("PRAGMA journal_mode=WAL")
-    con.execute("CREATE TABLE t (x)")
-    con.close()
-    with Store(old) as s:
-        assert 4096 == s.conn.execute("PRAGMA page_size").fetchone()[0]
-        assert "ok" == s.integrity_check()

@@ -45,11 +45,6 @@ DERIVED_CACHE_DIRS = ("index", "etag-cache")
 #: An analysis run of at least this many profiles, and at least a quarter of the store, drops the
 #: artifact lookup index and builds it again at the end (:meth:`Store.bulk_analysis`).
 BULK_ANALYSIS_MIN = 20_000
-#: Page size of a new database. At SQLite's default of 4 KiB a verdict row (2.1 KB on average,
-#: its evidence JSON) filled a page alone, so the verdicts of 10^5 profiles took 410 MB; at
-#: 16 KiB seven fit in a page. Measured on 2x10^5 such rows: 789 -> 453 MB, and cold random
-#: reads of 1.2 KB rows by key 1.5x faster (benchmarks/README.md).
-PAGE_SIZE = 16384
 #: Rows a scan stage writes per commit (:meth:`Store.grouped_commits`).
 GROUP_COMMIT_ROWS = 10_000
 #: Secondary indexes a bulk analysis may drop; :meth:`Store.ensure_indexes` creates any missing.
@@ -325,8 +320,6 @@ class Store:
             raise StorageError(f"cannot open database {db_path}: {exc}", path=db_path) from exc
         self.conn.row_factory = sqlite3.Row
         self._grouped = False  # inside grouped_commits: transaction() makes savepoints
-        # A new database gets PAGE_SIZE pages (an existing one keeps its own: SQLite ignores this).
-        self.conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
@@ -794,7 +787,9 @@ class Store:
         Storage order, not id order: ids are not imported in order, so reading by id fetched
         each profile's row from a random page (at 10^6 profiles, 2 GB of them, mostly not in the
         page cache). Read in storage order, the 500-profile batches of a 10^6 store came 1.7x
-        faster (benchmarks/README.md).
+        faster (benchmarks/README.md). The price: the verdicts are then written out of id order,
+        so their primary key's inserts land at random pages; the scan's grouped commits
+        (:meth:`grouped_commits`) keep that cheap.
         """
         last = 0
         while True:
