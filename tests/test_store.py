@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from profilecheck.errors import StorageError
-from profilecheck.store import MIGRATIONS, Store
+from profilecheck.store import DB_NAME, MIGRATIONS, Store
 
 
 def test_migrations_recorded_and_rerunnable(tmp_path: Path) -> None:
@@ -70,9 +71,7 @@ def test_label_counts_read_the_label_index(db: Store) -> None:
 
 def _committed_verdicts(ws: Path) -> int:
     """Verdicts another connection sees (what a killed scan would leave)."""
-    import sqlite3
-
-    con = sqlite3.connect(ws / "profilecheck.sqlite")
+    con = sqlite3.connect(ws / DB_NAME)
     try:
         return int(con.execute("SELECT count(*) FROM verdicts").fetchone()[0])
     finally:

@@ -374,7 +374,8 @@ class Store:
 
         Committing 500 rows at a time wrote the same randomly placed index pages (a verdict's
         primary key, the media table's sha256) into the log over and over, and checkpointed every
-        commit; at 10^6 profiles the verdicts alone took 97 s to save (benchmarks/README.md). A
+        commit; at 10^6 profiles the verdicts alone took 97 s to save in the step harness
+        (benchmarks/README.md; the end-to-end effect at 10^6 is not measured apart). A
         group holds no rows in memory (SQLite spills its pages to the log); other writers wait
         for at most one group.
         """
@@ -788,8 +789,8 @@ class Store:
         each profile's row from a random page (at 10^6 profiles, 2 GB of them, mostly not in the
         page cache). Read in storage order, the 500-profile batches of a 10^6 store came 1.7x
         faster (benchmarks/README.md). The price: the verdicts are then written out of id order,
-        so their primary key's inserts land at random pages; the scan's grouped commits
-        (:meth:`grouped_commits`) keep that cheap.
+        so their primary key's inserts land at random pages, which the scan's grouped commits
+        (:meth:`grouped_commits`) write in fewer, larger commits.
         """
         last = 0
         while True:
