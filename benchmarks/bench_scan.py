@@ -59,7 +59,9 @@ def _prepare(root: Path, size: int) -> Path:
     return base
 
 
-def _fresh_copy(base: Path, dst: Path) -> None:
+def _fresh_copy(base: Path, dst: Path, cold: bool = False) -> None:
+    """Copy the imported store to ``dst`` (the media shared by a symlink); with ``cold``, drop
+    the copy and the media from the page cache too, so that the run starts cold."""
     from profilecheck.store import DB_NAME
 
     shutil.rmtree(dst, ignore_errors=True)
@@ -67,6 +69,9 @@ def _fresh_copy(base: Path, dst: Path) -> None:
     shutil.copy2(base / DB_NAME, dst / DB_NAME)
     evict_from_page_cache(base / DB_NAME)  # the scan reads the copy, never the base
     (dst / "media").symlink_to((base / "media").resolve())
+    if cold:
+        gone = evict_from_page_cache(dst / DB_NAME, base / "media")
+        print(f"  cold start: dropped {gone / 1e9:.1f} GB (store copy and media) from the page cache")
 
 
 def _one(ws: str, engine: str, workers: int) -> None:
@@ -112,12 +117,7 @@ def bench(sizes: list[int], engines: list[str], repeats: int, root: Path, worker
         for _ in range(repeats):
             for engine in engines:
                 ws = root / f"run-{size}-{engine}"
-                _fresh_copy(base, ws)
-                if cold:
-                    from profilecheck.store import DB_NAME
-
-                    gone = evict_from_page_cache(ws / DB_NAME, base / "media")
-                    print(f"  cold start: dropped {gone / 1e9:.1f} GB (store copy and media) from the page cache")
+                _fresh_copy(base, ws, cold)
                 r = _run(ws, engine, workers)
                 all_runs[engine].append(r)
                 st = r["stage"]
